@@ -1,0 +1,1 @@
+"""gem: fast, batched Gymnasium environments for electric drives."""

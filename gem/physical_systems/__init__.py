@@ -1,0 +1,47 @@
+"""Physical components of a drive, batched over a leading ``num_envs`` axis."""
+
+from gem.physical_systems.converters import (
+    B6_BRIDGE,
+    FOUR_QUADRANT,
+    ONE_QUADRANT,
+    TWO_QUADRANT,
+    ContB6BridgeConverter,
+    ContFourQuadrantConverter,
+    ContinuousConverter,
+    ContMultiConverter,
+    ContOneQuadrantConverter,
+    ContTwoQuadrantConverter,
+    Converter,
+    FiniteB6BridgeConverter,
+    FiniteConverter,
+    FiniteFourQuadrantConverter,
+    FiniteMultiConverter,
+    FiniteOneQuadrantConverter,
+    FiniteTwoQuadrantConverter,
+    Topology,
+)
+from gem.physical_systems.dc_motors import ExtExDc, PermExDc, SeriesDc, ShuntDc
+from gem.physical_systems.drive_system import DriveState, DriveSystem, wrap_angle
+from gem.physical_systems.loads import (
+    ConstantSpeedLoad,
+    ExternalSpeedLoad,
+    MechanicalLoad,
+    OrnsteinUhlenbeckLoad,
+    PolynomialStaticLoad,
+)
+from gem.physical_systems.motor import Motor
+from gem.physical_systems.noise import GaussianNoise
+from gem.physical_systems.solvers import euler_step, rk4_step, scipy_step
+from gem.physical_systems.supplies import IdealVoltageSupply
+
+__all__ = [
+    "B6_BRIDGE", "FOUR_QUADRANT", "ONE_QUADRANT", "TWO_QUADRANT",
+    "ConstantSpeedLoad", "ContB6BridgeConverter", "ContFourQuadrantConverter", "ContMultiConverter",
+    "ContOneQuadrantConverter", "ContTwoQuadrantConverter", "ContinuousConverter", "Converter",
+    "DriveState", "DriveSystem", "ExtExDc", "ExternalSpeedLoad", "FiniteB6BridgeConverter",
+    "FiniteConverter", "FiniteFourQuadrantConverter", "FiniteMultiConverter",
+    "FiniteOneQuadrantConverter", "FiniteTwoQuadrantConverter", "GaussianNoise",
+    "IdealVoltageSupply", "MechanicalLoad", "Motor", "OrnsteinUhlenbeckLoad", "PermExDc",
+    "PolynomialStaticLoad", "SeriesDc", "ShuntDc", "Topology", "euler_step", "rk4_step",
+    "scipy_step", "wrap_angle",
+]

@@ -1,0 +1,307 @@
+"""Power converters: duty-cycle averaged (continuous) and switching (finite), with interlocking.
+
+A converter is a set of half-bridge *legs* and a topology matrix ``M`` that maps the leg
+voltages to the output terminals::
+
+    u_out = u_sup * (M @ v_leg + offset)          v_leg in [0, 1]: share of time on the + rail
+    i_leg = M.T @ i_out                            current flowing out of each leg
+    i_sup = sum(v_leg * i_leg)                     lossless: u_sup * i_sup = sum(u_out * i_out)
+
+========================== =================== ============ ================================
+topology                   outputs (u/u_sup)   legs         continuous action / finite action
+========================== =================== ============ ================================
+one-quadrant (1QC)         u in [0, 1]         1 (upper)    Box[0, 1] / Discrete(2)
+two-quadrant (2QC)         u in [0, 1]         1            Box[0, 1] / Discrete(3)
+four-quadrant (4QC)        u in [-1, 1]        2, u=v1-v2   Box[-1, 1] / Discrete(4)
+B6 bridge                  u_x = v_x - 1/2     3            Box[-1, 1]^3 / Discrete(8)
+multi (e.g. 4QC + 4QC)     concatenated        concatenated concatenated / MultiDiscrete
+========================== =================== ============ ================================
+
+Finite actions follow GEM: 1QC ``0`` off, ``1`` on; 2QC ``0`` both off, ``1`` upper on,
+``2`` lower on; 4QC ``0`` → 0, ``1`` → +u_sup, ``2`` → −u_sup, ``3`` → 0; B6 ``a = 4 s_a + 2 s_b + s_c``
+with ``s_x = 1`` the upper switch of leg x on.
+
+**Interlocking** (``interlocking_time`` t_il, s): when a leg changes over between its upper and
+lower switch, both are off for t_il and the leg voltage is set by the sign of its current (the
+free-wheeling diode): ``i_leg > 0`` → lower rail (0), ``i_leg < 0`` → upper rail (u_sup).
+
+* Finite converters model this exactly: the period is integrated in two pieces, the first t_il
+  with the diode voltage on the legs that switched, then the commanded voltage. Only legs that
+  changed state are affected, and only in the period in which they changed.
+* Continuous (averaged) converters shift each switching leg's duty cycle by
+  ``-sign(i_leg) t_il / tau``: the average leg voltage error is ``∓ t_il / tau · u_sup``. A
+  four-quadrant bridge has two legs carrying opposite currents, so its terminal error is
+  ``-2 sign(i) t_il / tau · u_sup`` (the errors add; they do not cancel as in GEM's Cont4QC).
+  Legs held at duty 0 or 1 do not switch and see no error.
+
+A leg that is off (finite 2QC action 0, or a one-quadrant leg's switch off) follows its current
+during the whole period. Discontinuous conduction (a current that would reverse through a
+blocking diode) is not modelled.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+from gymnasium import spaces
+from scipy.linalg import block_diag
+
+from gem.physical_systems.params import as_param
+
+OFF, LOWER, UPPER = -1, 0, 1
+
+
+@dataclass(frozen=True, eq=False)
+class Topology:
+    """Legs and their wiring to the output terminals (see the module docstring).
+
+    Attributes:
+        name: Short name, e.g. ``"4QC"``.
+        matrix: ``(n_out, n_legs)`` map from leg voltages to output voltages (per unit of u_sup).
+        offset: ``(n_out,)`` constant added to the outputs (per unit of u_sup).
+        full_leg: ``(n_legs,)`` True for a leg with two switches, False for a one-quadrant leg.
+        max_output: ``(n_out,)`` largest |u_out| / u_sup: the voltage normaliser.
+        action_low: ``(n_act,)`` lower bound of the continuous action.
+        action_high: ``(n_act,)`` upper bound of the continuous action.
+        leg_action: ``(n_legs,)`` index of the action entry that drives each leg.
+        duty_gain: ``(n_legs,)`` duty = gain * action + bias.
+        duty_bias: ``(n_legs,)``.
+        tables: one ``(n_choices, n_legs_of_part)`` switch table per finite action entry.
+    """
+
+    name: str
+    matrix: np.ndarray
+    offset: np.ndarray
+    full_leg: np.ndarray
+    max_output: np.ndarray
+    action_low: np.ndarray
+    action_high: np.ndarray
+    leg_action: np.ndarray
+    duty_gain: np.ndarray
+    duty_bias: np.ndarray
+    tables: tuple[np.ndarray, ...]
+
+    @property
+    def n_out(self) -> int:
+        """Number of output terminals."""
+        return self.matrix.shape[0]
+
+    @property
+    def n_legs(self) -> int:
+        """Number of half-bridge legs."""
+        return self.matrix.shape[1]
+
+
+def _topology(name, matrix, offset, full_leg, max_output, low, high, gain, bias, tables) -> Topology:
+    n_legs = np.asarray(matrix).shape[1]
+    n_act = len(low)
+    return Topology(
+        name=name, matrix=np.asarray(matrix, float), offset=np.asarray(offset, float),
+        full_leg=np.asarray(full_leg, bool), max_output=np.asarray(max_output, float),
+        action_low=np.asarray(low, float), action_high=np.asarray(high, float),
+        leg_action=np.arange(n_legs) if n_act == n_legs else np.zeros(n_legs, int),
+        duty_gain=np.asarray(gain, float), duty_bias=np.asarray(bias, float),
+        tables=tuple(np.asarray(t, np.int8) for t in tables),
+    )
+
+
+ONE_QUADRANT = _topology("1QC", [[1.0]], [0.0], [False], [1.0], [0.0], [1.0], [1.0], [0.0],
+                         [[[OFF], [UPPER]]])
+TWO_QUADRANT = _topology("2QC", [[1.0]], [0.0], [True], [1.0], [0.0], [1.0], [1.0], [0.0],
+                         [[[OFF], [UPPER], [LOWER]]])
+FOUR_QUADRANT = _topology("4QC", [[1.0, -1.0]], [0.0], [True, True], [1.0], [-1.0], [1.0],
+                          [0.5, -0.5], [0.5, 0.5],
+                          [[[UPPER, UPPER], [UPPER, LOWER], [LOWER, UPPER], [LOWER, LOWER]]])
+B6_BRIDGE = _topology("B6C", np.eye(3), [-0.5] * 3, [True] * 3, [0.5] * 3, [-1.0] * 3, [1.0] * 3,
+                      [0.5] * 3, [0.5] * 3,
+                      [[[(a >> 2) & 1, (a >> 1) & 1, a & 1] for a in range(8)]])
+
+
+def combine(*parts: Topology) -> Topology:
+    """Topology of independent sub-converters side by side (GEM's Multi converter)."""
+    leg_offsets = np.cumsum([0] + [p.n_legs for p in parts[:-1]])
+    act_offsets = np.cumsum([0] + [len(p.action_low) for p in parts[:-1]])
+    return Topology(
+        name="+".join(p.name for p in parts),
+        matrix=block_diag(*[p.matrix for p in parts]),
+        offset=np.concatenate([p.offset for p in parts]),
+        full_leg=np.concatenate([p.full_leg for p in parts]),
+        max_output=np.concatenate([p.max_output for p in parts]),
+        action_low=np.concatenate([p.action_low for p in parts]),
+        action_high=np.concatenate([p.action_high for p in parts]),
+        leg_action=np.concatenate([p.leg_action + o for p, o in zip(parts, act_offsets, strict=True)]),
+        duty_gain=np.concatenate([p.duty_gain for p in parts]),
+        duty_bias=np.concatenate([p.duty_bias for p in parts]),
+        tables=sum((p.tables for p in parts), ()),
+    ) if len(parts) > 1 else parts[0]
+
+
+class ConverterOutput(NamedTuple):
+    """What a converter applies during one control period.
+
+    Attributes:
+        segments: ``(duration_s, u_out)`` pieces that cover the period; ``u_out`` is
+            ``(num_envs, n_out)`` in V and held constant within its piece.
+        u_mean: Period-averaged output voltages, ``(num_envs, n_out)``.
+        i_sup: Period-averaged current drawn from the supply, ``(num_envs,)`` (A).
+        switch_state: Leg switch states after the period (finite converters), ``(num_envs, n_legs)``.
+    """
+
+    segments: list[tuple[float, np.ndarray]]
+    u_mean: np.ndarray
+    i_sup: np.ndarray
+    switch_state: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class Converter:
+    """Base of both converter kinds: topology, interlocking time and the leg arithmetic.
+
+    Attributes:
+        topology: Legs and wiring, e.g. :data:`FOUR_QUADRANT`.
+        interlocking_time: Interlocking (dead) time per switching event in s (>= 0).
+    """
+
+    topology: Topology
+    interlocking_time: float = 0.0
+
+    finite = False
+
+    def __post_init__(self) -> None:
+        t_il = as_param(self.interlocking_time, f"{self.name}.interlocking_time")
+        if np.any(np.asarray(t_il) < 0):
+            raise ValueError(f"{self.name}: interlocking_time must be >= 0, got {t_il!r}")
+        object.__setattr__(self, "interlocking_time", t_il)
+
+    @property
+    def name(self) -> str:
+        """Display name, e.g. ``Cont-4QC``."""
+        return f"{'Finite' if self.finite else 'Cont'}-{self.topology.name}"
+
+    @property
+    def n_out(self) -> int:
+        """Number of output terminals."""
+        return self.topology.n_out
+
+    def initial_switch_state(self, num_envs: int) -> np.ndarray:
+        """All legs off at reset (so the first period has no interlocking)."""
+        return np.full((num_envs, self.topology.n_legs), OFF, np.int8)
+
+    def _outputs(self, v_leg: np.ndarray, u_sup: np.ndarray) -> np.ndarray:
+        topo = self.topology
+        return u_sup[:, None] * (v_leg @ topo.matrix.T + topo.offset)
+
+    def leg_currents(self, i_out: np.ndarray) -> np.ndarray:
+        """Current out of each leg from the output currents, ``(num_envs, n_legs)``."""
+        return i_out @ self.topology.matrix
+
+    def output(self, action: np.ndarray, i_out: np.ndarray, switch_state: np.ndarray,
+               u_sup: np.ndarray, tau: float) -> ConverterOutput:
+        """Voltages applied in the coming period.
+
+        Args:
+            action: ``(num_envs, n_act)`` validated action (float for continuous, int for finite).
+            i_out: ``(num_envs, n_out)`` terminal currents at the start of the period (A).
+            switch_state: ``(num_envs, n_legs)`` leg states of the previous period.
+            u_sup: ``(num_envs,)`` supply voltage (V).
+            tau: Control period (s).
+        """
+        raise NotImplementedError
+
+
+@dataclass(frozen=True, eq=False)
+class ContinuousConverter(Converter):
+    """Duty-cycle averaged converter with a ``Box`` action; out-of-range actions are clipped."""
+
+    @property
+    def action_space(self) -> spaces.Box:
+        """Single-environment action space (float32)."""
+        t = self.topology
+        return spaces.Box(t.action_low.astype(np.float32), t.action_high.astype(np.float32),
+                          dtype=np.float32)
+
+    def duty_cycles(self, action: np.ndarray) -> np.ndarray:
+        """Leg duty cycles in [0, 1] from the (clipped) action, ``(num_envs, n_legs)``."""
+        t = self.topology
+        a = np.clip(action, t.action_low, t.action_high)
+        return a[:, t.leg_action] * t.duty_gain + t.duty_bias
+
+    def output(self, action, i_out, switch_state, u_sup, tau) -> ConverterOutput:
+        """Averaged leg voltages, with the interlocking duty error; one segment."""
+        d = self.duty_cycles(action)
+        i_leg = self.leg_currents(i_out)
+        full = self.topology.full_leg
+        switching = (d > 0.0) & (d < 1.0) & full
+        shifted = np.clip(d - np.sign(i_leg) * (self.interlocking_time / tau), 0.0, 1.0)
+        v = np.where(switching, shifted, d)
+        v = np.where(~full & (i_leg < 0), 1.0, v)      # one-quadrant leg: reverse current via diode
+        u = self._outputs(v, u_sup)
+        i_sup = np.sum(v * i_leg, axis=1)
+        return ConverterOutput([(tau, u)], u, i_sup, switch_state)
+
+
+@dataclass(frozen=True, eq=False)
+class FiniteConverter(Converter):
+    """Switching converter with a ``Discrete`` (one part) or ``MultiDiscrete`` action."""
+
+    finite = True
+
+    @property
+    def action_space(self) -> spaces.Discrete | spaces.MultiDiscrete:
+        """Single-environment action space."""
+        sizes = [len(t) for t in self.topology.tables]
+        return spaces.Discrete(sizes[0]) if len(sizes) == 1 else spaces.MultiDiscrete(sizes)
+
+    def switch_states(self, action: np.ndarray) -> np.ndarray:
+        """Leg switch states (``UPPER``/``LOWER``/``OFF``) for an integer action ``(num_envs, n_parts)``."""
+        return np.concatenate([t[action[:, k]] for k, t in enumerate(self.topology.tables)], axis=1)
+
+    def output(self, action, i_out, switch_state, u_sup, tau) -> ConverterOutput:
+        """Two segments when interlocking is on: the dead time first, then the commanded state."""
+        s = self.switch_states(action)
+        i_leg = self.leg_currents(i_out)
+        diode = np.where(i_leg < 0, 1.0, np.where(i_leg > 0, 0.0, np.maximum(switch_state, 0)))
+        commanded = np.where(s == OFF, (i_leg < 0).astype(float), s.astype(float))
+        v_on = np.where(~self.topology.full_leg & (i_leg < 0), 1.0, commanded)
+        t_il = float(np.max(self.interlocking_time))
+        if t_il <= 0.0:
+            u = self._outputs(v_on, u_sup)
+            return ConverterOutput([(tau, u)], u, np.sum(v_on * i_leg, axis=1), s)
+        if t_il >= tau:
+            raise ValueError(f"{self.name}: interlocking_time ({t_il}) must be shorter than tau ({tau})")
+        changed = (s != switch_state) & (s != OFF) & (switch_state != OFF) & self.topology.full_leg
+        v_il = np.where(changed, diode, v_on)
+        u_il, u_on = self._outputs(v_il, u_sup), self._outputs(v_on, u_sup)
+        share = t_il / tau
+        u_mean = share * u_il + (1 - share) * u_on
+        i_sup = np.sum((share * v_il + (1 - share) * v_on) * i_leg, axis=1)
+        return ConverterOutput([(t_il, u_il), (tau - t_il, u_on)], u_mean, i_sup, s)
+
+
+def _make(kind: type[Converter], topology: Topology):
+    def factory(interlocking_time: float = 0.0) -> Converter:
+        return kind(topology, interlocking_time)
+    factory.__doc__ = f"{kind.__name__} on the {topology.name} topology (GEM name)."
+    return factory
+
+
+ContOneQuadrantConverter = _make(ContinuousConverter, ONE_QUADRANT)
+ContTwoQuadrantConverter = _make(ContinuousConverter, TWO_QUADRANT)
+ContFourQuadrantConverter = _make(ContinuousConverter, FOUR_QUADRANT)
+ContB6BridgeConverter = _make(ContinuousConverter, B6_BRIDGE)
+FiniteOneQuadrantConverter = _make(FiniteConverter, ONE_QUADRANT)
+FiniteTwoQuadrantConverter = _make(FiniteConverter, TWO_QUADRANT)
+FiniteFourQuadrantConverter = _make(FiniteConverter, FOUR_QUADRANT)
+FiniteB6BridgeConverter = _make(FiniteConverter, B6_BRIDGE)
+
+
+def ContMultiConverter(*parts: Converter, interlocking_time: float = 0.0) -> ContinuousConverter:  # noqa: N802
+    """Continuous converters side by side (e.g. armature and field of ``ExtExDc``)."""
+    return ContinuousConverter(combine(*[p.topology for p in parts]), interlocking_time)
+
+
+def FiniteMultiConverter(*parts: Converter, interlocking_time: float = 0.0) -> FiniteConverter:  # noqa: N802
+    """Finite converters side by side; the action is ``MultiDiscrete``."""
+    return FiniteConverter(combine(*[p.topology for p in parts]), interlocking_time)

@@ -1,0 +1,207 @@
+"""The drive: supply → converter → motor → mechanical load, integrated over one control period.
+
+:class:`DriveSystem` is the only place that maps state names to columns. Its mutable state is a
+:class:`DriveState` of arrays owned by the environment; :meth:`DriveSystem.step` is a function of
+that state and the action.
+
+The physical state (GEM order) is ``omega, torque, <currents>, <voltages>, [epsilon], u_sup,
+[<extras>]``. After a step the voltages are the ones applied (period-averaged) during that step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from gem.physical_systems.converters import Converter
+from gem.physical_systems.loads import MechanicalLoad
+from gem.physical_systems.motor import Motor
+from gem.physical_systems.solvers import get_solver
+from gem.physical_systems.supplies import IdealVoltageSupply
+
+
+@dataclass
+class DriveState:
+    """Mutable per-environment arrays of a drive.
+
+    Attributes:
+        x: ``(num_envs, n_ode)`` ODE state: ``[omega]`` (dynamic loads only) then the motor's states.
+        omega: ``(num_envs,)`` mechanical speed (rad/s).
+        t: ``(num_envs,)`` time since reset (s).
+        switch: ``(num_envs, n_legs)`` converter leg states of the last period.
+        physical: ``(num_envs, n_states)`` physical state in GEM order (SI).
+    """
+
+    x: np.ndarray
+    omega: np.ndarray
+    t: np.ndarray
+    switch: np.ndarray
+    physical: np.ndarray
+
+
+def wrap_angle(angle: np.ndarray) -> np.ndarray:
+    """Wraps an angle to [-π, π)."""
+    return (angle + np.pi) % (2.0 * np.pi) - np.pi
+
+
+class DriveSystem:
+    """Composes supply, converter, motor and load and integrates them with a fixed-step solver.
+
+    Args:
+        motor: Motor model.
+        converter: Power converter whose outputs feed ``motor.input_names`` in order.
+        load: Mechanical load.
+        supply: DC supply.
+        tau: Control period in s (> 0).
+        solver: ``"euler"``, ``"rk4"`` or ``"scipy"``.
+        substeps: Solver sub-steps per control period (fixed-step solvers).
+    """
+
+    def __init__(self, motor: Motor, converter: Converter, load: MechanicalLoad,
+                 supply: IdealVoltageSupply, tau: float, solver: str = "rk4", substeps: int = 1):
+        if not (np.isfinite(tau) and tau > 0):
+            raise ValueError(f"tau must be a finite number > 0 (seconds), got {tau!r}")
+        if int(substeps) != substeps or substeps < 1:
+            raise ValueError(f"substeps must be an integer >= 1, got {substeps!r}")
+        if converter.n_out != len(motor.input_names):
+            raise ValueError(f"{converter.name} has {converter.n_out} outputs but {type(motor).__name__} "
+                             f"takes {len(motor.input_names)} voltages {motor.input_names}")
+        self.motor, self.converter, self.load, self.supply = motor, converter, load, supply
+        self.tau, self.substeps = float(tau), int(substeps)
+        self.solver_name = solver
+        self._solve = get_solver(solver)
+        self.dynamic = not load.prescribed
+        self.j_total = motor.j_rotor + load.j_load
+        self.state_names: tuple[str, ...] = (
+            ("omega", "torque") + motor.current_names + motor.voltage_names
+            + (("epsilon",) if motor.has_angle else ()) + ("u_sup",) + motor.extra_names
+        )
+        self.index = {name: j for j, name in enumerate(self.state_names)}
+
+    # ------------------------------------------------------------------ limits
+    def limits(self, num_envs: int) -> np.ndarray:
+        """State normalisers ``(num_envs, n_states)``: motor limits, converter voltage range, π, u_sup.
+
+        Voltages are normalised by the largest voltage the converter can apply on that terminal,
+        so a normalised voltage equals the (continuous) action that produces it.
+        """
+        u_sup = self.supply.voltage(num_envs)
+        u_max = u_sup[:, None] * self.converter.topology.max_output
+        volt = self.motor.voltage_limits(u_max)
+        lim = self.motor.limits
+        cols = []
+        for name in self.state_names:
+            if name in volt:
+                cols.append(volt[name])
+            elif name == "epsilon":
+                cols.append(np.full(num_envs, np.pi))
+            elif name == "u_sup":
+                cols.append(u_sup)
+            else:
+                cols.append(np.full(num_envs, lim[name]))
+        return np.stack(np.broadcast_arrays(*cols), axis=1).astype(float)
+
+    def nominal(self, num_envs: int) -> np.ndarray:
+        """Nominal values ``(num_envs, n_states)`` (voltages and ``u_sup`` as in :meth:`limits`)."""
+        out = self.limits(num_envs)
+        nom = self.motor.nominal
+        for name, j in self.index.items():
+            if name in nom and name not in self.motor.voltage_names:
+                out[:, j] = nom[name]
+        return out
+
+    # ------------------------------------------------------------------ reset
+    @property
+    def settable_names(self) -> tuple[str, ...]:
+        """Names accepted as initial values."""
+        return ("omega",) + self.motor.settable_state_names
+
+    def reset(self, num_envs: int, initial: Mapping[str, np.ndarray] | None = None) -> DriveState:
+        """Initial drive state: zeros, the load's speed, overridden by ``initial`` (name → SI array)."""
+        initial = dict(initial or {})
+        unknown = set(initial) - set(self.settable_names)
+        if unknown:
+            raise ValueError(f"unknown initial state name(s) {sorted(unknown)}; settable: {list(self.settable_names)}")
+        omega = self.load.initial_speed(num_envs)
+        if "omega" in initial:
+            given = np.broadcast_to(np.asarray(initial["omega"], float), (num_envs,))
+            if self.load.prescribed and not np.allclose(given, omega):
+                raise ValueError(f"initial omega {given} disagrees with the speed {omega} prescribed by "
+                                 f"{type(self.load).__name__}")
+            omega = given.copy()
+        xm = self.motor.initial_ode_state(num_envs, initial)
+        x = np.concatenate([omega[:, None], xm], axis=1) if self.dynamic else xm
+        state = DriveState(x=x, omega=omega, t=np.zeros(num_envs),
+                           switch=self.converter.initial_switch_state(num_envs),
+                           physical=np.zeros((num_envs, len(self.state_names))))
+        u0 = np.zeros((num_envs, self.converter.n_out))
+        state.physical = self.physical_state(x, x, omega, u0, self.supply.voltage(num_envs))
+        return state
+
+    # ------------------------------------------------------------------ step
+    def _motor_part(self, x: np.ndarray) -> np.ndarray:
+        return x[:, 1:] if self.dynamic else x
+
+    def step(self, state: DriveState, action: np.ndarray, load_noise: np.ndarray | None = None) -> DriveState:
+        """Advances every environment by one control period ``tau``.
+
+        Args:
+            state: Current drive state (not modified).
+            action: ``(num_envs, n_act)`` validated action.
+            load_noise: Standard-normal draws for a stochastic load, ``(num_envs,)``.
+
+        Returns:
+            The new drive state.
+        """
+        motor, tau = self.motor, self.tau
+        n = state.x.shape[0]
+        u_sup = self.supply.voltage(n)
+        xm0 = self._motor_part(state.x)
+        out = self.converter.output(action, motor.terminal_currents(xm0), state.switch, u_sup, tau)
+        w0 = state.omega
+        w1 = w0 if self.dynamic else self.load.next_speed(state.t + tau, w0, tau, load_noise)
+        x, s0 = state.x, 0.0
+        for dt, u in out.segments:
+            x = self._solve(self._derivative(u, w0, w1), x, s0, dt, self.substeps)
+            s0 += dt
+        if motor.has_angle:
+            x = x.copy()
+            x[:, -1] = wrap_angle(x[:, -1])
+        omega = x[:, 0] if self.dynamic else w1
+        physical = self.physical_state(state.x, x, omega, out.u_mean, u_sup)
+        return replace(state, x=x, omega=omega, t=state.t + tau, switch=out.switch_state, physical=physical)
+
+    def _derivative(self, u: np.ndarray, w0: np.ndarray, w1: np.ndarray):
+        motor, load, tau, j_total = self.motor, self.load, self.tau, self.j_total
+        if self.dynamic:
+            def f(s: float, x: np.ndarray) -> np.ndarray:
+                omega, xm = x[:, 0], x[:, 1:]
+                domega = (motor.torque(xm) - load.load_torque(omega, j_total)) / j_total
+                return np.concatenate((domega[:, None], motor.derivative(xm, u, omega)), axis=1)
+        else:
+            dw = w1 - w0
+
+            def f(s: float, x: np.ndarray) -> np.ndarray:
+                return motor.derivative(x, u, w0 + dw * (s / tau))
+        return f
+
+    def physical_state(self, x_start: np.ndarray, x_end: np.ndarray, omega: np.ndarray,
+                       u_mean: np.ndarray, u_sup: np.ndarray) -> np.ndarray:
+        """Assembles the GEM-ordered physical state from ODE states and applied voltages."""
+        motor = self.motor
+        xm0, xm1 = self._motor_part(x_start), self._motor_part(x_end)
+        parts = [omega[:, None], motor.torque(xm1)[:, None], motor.currents(xm1),
+                 motor.voltages(u_mean, xm0, xm1, self.tau)]
+        if motor.has_angle:
+            parts.append(xm1[:, -1:])
+        parts += [np.broadcast_to(u_sup, omega.shape)[:, None], motor.extras(xm1)]
+        return np.concatenate(parts, axis=1)
+
+    def supply_current(self, state: DriveState, action: np.ndarray) -> np.ndarray:
+        """Period-averaged supply current (A) the converter would draw for ``action`` now."""
+        xm = self._motor_part(state.x)
+        u_sup = self.supply.voltage(state.x.shape[0])
+        return self.converter.output(action, self.motor.terminal_currents(xm), state.switch,
+                                     u_sup, self.tau).i_sup

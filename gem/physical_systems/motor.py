@@ -43,6 +43,10 @@ class Motor:
     """Terminal voltages the motor takes from the converter, one per converter output."""
     extra_names: ClassVar[tuple[str, ...]] = ()
     """Further states appended after ``u_sup`` (GEM's ShuntDc ``i_sum``)."""
+    controlled_currents: ClassVar[tuple[str, ...]] = ()
+    """Currents referenced in current control (empty: all ``current_names``)."""
+    nonnegative_states: ClassVar[tuple[str, ...]] = ()
+    """States that are non-negative in normal operation (their references lie in [0, 1])."""
     has_angle: ClassVar[bool] = False
     """True when the last ODE state is the electrical angle ``epsilon``."""
     pole_pairs_param: ClassVar[str | None] = None

@@ -1,0 +1,23 @@
+"""Gymnasium environments of electric drives."""
+
+from gem.envs.constraints import LimitConstraint, SquaredConstraint
+from gem.envs.references import (
+    ConstReference,
+    PeriodicReference,
+    ReferenceGenerator,
+    SwitchedReference,
+    WienerReference,
+    default_mix,
+)
+from gem.envs.registration import MOTORS, env_ids, make_env, make_task, make_vec_env, register_all
+from gem.envs.rewards import WeightedSumOfErrors
+from gem.envs.single_env import GemEnv
+from gem.envs.task import DriveTask
+from gem.envs.vector_env import GemVectorEnv
+
+__all__ = [
+    "MOTORS", "ConstReference", "DriveTask", "GemEnv", "GemVectorEnv", "LimitConstraint",
+    "PeriodicReference", "ReferenceGenerator", "SquaredConstraint", "SwitchedReference",
+    "WeightedSumOfErrors", "WienerReference", "default_mix", "env_ids", "make_env", "make_task",
+    "make_vec_env", "register_all",
+]

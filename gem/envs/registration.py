@@ -1,0 +1,228 @@
+"""Environment factory and the table that generates every ``gem/...`` id.
+
+An id is ``gem/{Cont,Finite}-{CC,TC,SC}-{Motor}-v0``: a row of :data:`MOTORS` combined with an
+action type and a control task. :func:`make_task` builds the :class:`DriveTask` for any
+combination, including user-defined motors passed as instances.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import gymnasium as gym
+
+from gem.envs.constraints import LimitConstraint, SquaredConstraint, parse_constraints
+from gem.envs.references import ReferenceGenerator, WienerReference, bind_reference
+from gem.envs.rewards import WeightedSumOfErrors
+from gem.envs.single_env import GemEnv
+from gem.envs.task import DriveTask
+from gem.envs.vector_env import GemVectorEnv
+from gem.physical_systems import converters as cv
+from gem.physical_systems.dc_motors import ExtExDc, PermExDc, SeriesDc, ShuntDc
+from gem.physical_systems.drive_system import DriveSystem
+from gem.physical_systems.loads import ConstantSpeedLoad, MechanicalLoad, PolynomialStaticLoad
+from gem.physical_systems.motor import Motor
+from gem.physical_systems.noise import GaussianNoise
+from gem.physical_systems.supplies import IdealVoltageSupply
+
+ACTION_TYPES = ("Cont", "Finite")
+TASKS = ("CC", "TC", "SC")
+TAU = {"Cont": 1e-4, "Finite": 1e-5}
+"""Default control period per action type (s), as GEM."""
+EPISODE_SECONDS = {"CC": 0.2, "TC": 0.2, "SC": 1.0}
+"""Default episode duration per task (s); ``max_episode_steps = seconds / tau``."""
+CONSTANT_SPEED = 100.0
+"""Speed (rad/s) held by the load in current and torque control, as GEM."""
+
+
+@dataclass(frozen=True)
+class MotorEntry:
+    """Defaults of one motor family in the id table.
+
+    Attributes:
+        motor: Motor class.
+        u_sup: Default DC-link voltage (V).
+        sc_load: Load of the speed-control task (current/torque control hold a constant speed).
+        constraints: Default constraints; ``None``: a limit on every reported current.
+        observed: Default observed quantities; ``None``: every physical state (GEM).
+        last_action: Append the previous action to observations by default.
+    """
+
+    motor: type[Motor]
+    u_sup: float
+    sc_load: Callable[[], MechanicalLoad]
+    constraints: tuple | None = None
+    observed: tuple[str, ...] | None = None
+    last_action: bool = False
+    extra: dict = field(default_factory=dict)
+
+
+MOTORS: dict[str, MotorEntry] = {
+    "PermExDc": MotorEntry(PermExDc, 60.0, lambda: PolynomialStaticLoad(a=0.0, b=0.0, c=0.0, j_load=1e-4)),
+    "ExtExDc": MotorEntry(ExtExDc, 60.0, lambda: PolynomialStaticLoad(a=0.0, b=0.0, c=0.0, j_load=1e-4)),
+    "SeriesDc": MotorEntry(SeriesDc, 60.0, lambda: PolynomialStaticLoad(a=0.01, b=0.05, c=0.0, j_load=1e-4)),
+    "ShuntDc": MotorEntry(ShuntDc, 60.0, lambda: PolynomialStaticLoad(a=0.05, b=0.01, c=0.0, j_load=1e-4)),
+}
+"""Motor families with registered ids (three-phase motors are added by their module)."""
+
+
+def default_converter(motor: Motor, action_type: str, interlocking_time: float = 0.0) -> cv.Converter:
+    """4QC for one input, two 4QCs for two (armature and field), a B6 bridge for three phases."""
+    topo = {1: cv.FOUR_QUADRANT, 2: cv.combine(cv.FOUR_QUADRANT, cv.FOUR_QUADRANT), 3: cv.B6_BRIDGE}
+    n = len(motor.input_names)
+    if n not in topo:
+        raise ValueError(f"no default converter for a motor with {n} inputs; pass converter=")
+    kind = cv.ContinuousConverter if action_type == "Cont" else cv.FiniteConverter
+    return kind(topo[n], interlocking_time)
+
+
+def _build_motor(motor: str | Motor, motor_params, nominal_values, limit_values) -> tuple[Motor, MotorEntry | None]:
+    if isinstance(motor, Motor):
+        if motor_params or nominal_values or limit_values:
+            raise ValueError("motor_params/nominal_values/limit_values go with a motor name, not a Motor instance")
+        return motor, MOTORS.get(type(motor).__name__)
+    if motor not in MOTORS:
+        raise ValueError(f"unknown motor {motor!r}; known: {sorted(MOTORS)} (or pass a Motor instance)")
+    entry = MOTORS[motor]
+    return entry.motor.from_params(motor_params, nominal_values=nominal_values, limit_values=limit_values), entry
+
+
+def _default_references(drive: DriveSystem, task: str) -> list[ReferenceGenerator]:
+    motor = drive.motor
+    names = {"CC": motor.controlled_currents or motor.current_names, "TC": ("torque",), "SC": ("omega",)}[task]
+    return [WienerReference(state=n) for n in names]
+
+
+def _bind_all(refs: Sequence[ReferenceGenerator], drive: DriveSystem) -> tuple[ReferenceGenerator, ...]:
+    """Fills state names and the default range ``± nominal / limit`` (``[0, ·]`` if non-negative)."""
+    lim, nom, idx = drive.limits(1)[0], drive.nominal(1)[0], drive.index
+    out = []
+    for g in refs:
+        if g.state not in idx:
+            raise ValueError(f"reference on unknown state {g.state!r}; states: {list(drive.state_names)}")
+        j = idx[g.state]
+        hi = min(abs(nom[j] / lim[j]), 1.0)
+        lo = 0.0 if g.state in drive.motor.nonnegative_states else -hi
+        out.append(bind_reference(g, g.state, lo, hi))
+    names = [g.state for g in out]
+    if len(set(names)) != len(names):
+        raise ValueError(f"each referenced state may appear once, got {names}")
+    return tuple(out)
+
+
+def make_task(motor: str | Motor = "SeriesDc", task: str = "SC", action_type: str = "Cont", *,
+              tau: float | None = None, u_sup: float | None = None,
+              motor_params: Mapping[str, Any] | None = None, nominal_values: Mapping[str, float] | None = None,
+              limit_values: Mapping[str, float] | None = None, load: MechanicalLoad | None = None,
+              converter: cv.Converter | None = None, interlocking_time: float = 0.0,
+              solver: str = "rk4", substeps: int = 1, constraints: Sequence | None = None,
+              noise: GaussianNoise | float | None = None,
+              reference: ReferenceGenerator | Sequence[ReferenceGenerator] | None = None,
+              reward_weights: Mapping[str, float] | None = None, reward_power: float = 1.0,
+              gamma: float = 0.99, violation_reward: float | None = None,
+              observed_states: Sequence[str] | None = None, last_action: bool | None = None) -> DriveTask:
+    """Builds a drive-control task; every argument has the default of the registered id.
+
+    Args:
+        motor: Registered motor name or a :class:`~gem.physical_systems.Motor` instance.
+        task: ``"CC"`` (current), ``"TC"`` (torque) or ``"SC"`` (speed control).
+        action_type: ``"Cont"`` (duty cycles, ``Box``) or ``"Finite"`` (switching states).
+        tau: Control period (s); default 1e-4 (Cont) or 1e-5 (Finite).
+        u_sup: DC-link voltage (V).
+        motor_params: GEM parameter dict of the named motor.
+        nominal_values: Nominal value overrides by state name (SI).
+        limit_values: Limit overrides by state name (SI).
+        load: Mechanical load; default constant 100 rad/s (CC, TC) or the motor's polynomial load (SC).
+        converter: Power converter; default from the motor's number of inputs and ``action_type``.
+        interlocking_time: Interlocking time of the default converter (s).
+        solver: ``"rk4"`` (default), ``"euler"`` or ``"scipy"``.
+        substeps: Solver sub-steps per period.
+        constraints: State names (limit constraint) and/or constraint objects; ``()`` disables them.
+        noise: Measurement noise on observations (a ``GaussianNoise`` or its sigma).
+        reference: One generator or one per referenced state; states left ``None`` follow the task.
+        reward_weights: Weight per referenced state (default equal, summing to 1).
+        reward_power: Exponent of the error in the reward.
+        gamma: Discount factor of the agent; sets the default violation reward ``-sum(w)/(1-gamma)``.
+        violation_reward: Reward of a violating step (overrides the default).
+        observed_states: Observed quantities (default: every state; cos/sin of the angle for AC).
+        last_action: Append the previous action to observations.
+    """
+    if task not in TASKS:
+        raise ValueError(f"unknown task {task!r}; choose from {TASKS}")
+    if action_type not in ACTION_TYPES:
+        raise ValueError(f"unknown action_type {action_type!r}; choose from {ACTION_TYPES}")
+    m, entry = _build_motor(motor, motor_params, nominal_values, limit_values)
+    if load is None:
+        load = entry.sc_load() if (task == "SC" and entry) else \
+            PolynomialStaticLoad(j_load=1e-4) if task == "SC" else ConstantSpeedLoad(omega_fixed=CONSTANT_SPEED)
+    supply = IdealVoltageSupply(u_nominal=u_sup if u_sup is not None else (entry.u_sup if entry else 60.0))
+    conv = converter if converter is not None else default_converter(m, action_type, interlocking_time)
+    drive = DriveSystem(m, conv, load, supply, tau=TAU[action_type] if tau is None else tau,
+                        solver=solver, substeps=substeps)
+    if reference is None:
+        refs = _default_references(drive, task)
+    else:
+        refs = [reference] if isinstance(reference, ReferenceGenerator) else list(reference)
+        defaults = _default_references(drive, task)
+        refs = [g if g.state else bind_reference(g, d.state, g.low, g.high)
+                for g, d in zip(refs, defaults + defaults[-1:] * len(refs), strict=False)]
+    refs = _bind_all(refs, drive)
+    signed = [g.low < 0 for g in refs]
+    reward = WeightedSumOfErrors.for_references([g.state for g in refs], signed, reward_weights,
+                                                power=reward_power, gamma=gamma,
+                                                violation_reward=violation_reward)
+    if constraints is None:
+        constraints = entry.constraints if entry and entry.constraints is not None else \
+            (LimitConstraint(m.current_names),)
+    observed = tuple(observed_states) if observed_states is not None else \
+        (entry.observed if entry and entry.observed else drive.state_names)
+    if isinstance(noise, (int, float)):
+        noise = GaussianNoise(float(noise))
+    return DriveTask(drive=drive, references=refs, reward=reward,
+                     constraints=parse_constraints(constraints, drive.state_names), observed=observed,
+                     last_action=bool(entry.last_action if (last_action is None and entry) else last_action),
+                     noise=noise, task=task)
+
+
+def default_episode_steps(task: str, action_type: str, tau: float | None = None) -> int:
+    """Default ``max_episode_steps``: :data:`EPISODE_SECONDS` of the task divided by ``tau``."""
+    return int(round(EPISODE_SECONDS[task] / (tau or TAU[action_type])))
+
+
+def make_env(render_mode: str | None = None, **kwargs: Any) -> GemEnv:
+    """Single-environment entry point (``gym.make``); arguments as :func:`make_task`."""
+    return GemEnv(make_task(**kwargs), render_mode=render_mode)
+
+
+def make_vec_env(num_envs: int = 1, max_episode_steps: int | None = None, render_mode: str | None = None,
+                 **kwargs: Any) -> GemVectorEnv:
+    """Vector entry point (``gym.make_vec(..., vectorization_mode="vector_entry_point")``)."""
+    return GemVectorEnv(make_task(**kwargs), num_envs=num_envs, max_episode_steps=max_episode_steps,
+                        render_mode=render_mode)
+
+
+def env_ids() -> list[str]:
+    """Every id the table generates."""
+    return [f"gem/{a}-{t}-{m}-v0" for m in MOTORS for a in ACTION_TYPES for t in TASKS]
+
+
+def register_all() -> None:
+    """Registers every id of the table with Gymnasium (idempotent)."""
+    for motor in MOTORS:
+        for a in ACTION_TYPES:
+            for t in TASKS:
+                env_id = f"gem/{a}-{t}-{motor}-v0"
+                if env_id in gym.registry:
+                    continue
+                gym.register(
+                    id=env_id, entry_point="gem.envs.registration:make_env",
+                    vector_entry_point="gem.envs.registration:make_vec_env",
+                    max_episode_steps=default_episode_steps(t, a),
+                    kwargs={"motor": motor, "task": t, "action_type": a},
+                )
+
+
+__all__ = ["MOTORS", "MotorEntry", "SquaredConstraint", "default_converter", "env_ids", "make_env",
+           "make_task", "make_vec_env", "register_all"]

@@ -1,0 +1,80 @@
+"""GEM's weighted sum of errors, with a violation reward that never makes crashing pay."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class WeightedSumOfErrors:
+    r"""``r = -sum_i w_i (|s_i - s*_i| / l_i)^n_i`` on normalised values, in ``[-sum(w), 0]``.
+
+    ``l_i`` is the width of the reference range the state can take: 2 for a signed state
+    (normalised range [-1, 1]), 1 for a non-negative one ([0, 1]), as in GEM. The per-step value
+    is clipped to ``[-sum(w), 0]`` so a state beyond its limit cannot produce a larger penalty than
+    the stated range.
+
+    On a limit violation the episode ends (``terminated``) and the reward is ``violation_reward``.
+    Its default, ``-sum(w) / (1 - gamma)``, is the return of the worst possible never-ending
+    episode for the discount factor ``gamma`` the agent trains with, so ending an episode by a
+    violation never pays (GEM fixes gamma = 0.9 inside the reward, which made early crashes
+    attractive for agents trained with gamma = 0.99).
+
+    Attributes:
+        weights: Reward weight per referenced state, in reference order.
+        widths: ``l_i`` per referenced state.
+        power: Exponent ``n`` (1: absolute error, 2: squared error).
+        gamma: Discount factor the agent uses (0 <= gamma < 1).
+        violation_reward: Reward of the violating step; ``None`` for the default above.
+    """
+
+    weights: np.ndarray
+    widths: np.ndarray
+    power: float = 1.0
+    gamma: float = 0.99
+    violation_reward: float | None = None
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.gamma < 1.0:
+            raise ValueError(f"gamma must be in [0, 1), got {self.gamma!r}")
+        if np.any(np.asarray(self.weights) < 0):
+            raise ValueError(f"reward weights must be >= 0, got {self.weights!r}")
+        if self.power <= 0:
+            raise ValueError(f"reward power must be > 0, got {self.power!r}")
+        if self.violation_reward is not None and not np.isfinite(self.violation_reward):
+            raise ValueError("violation_reward must be finite")
+
+    @classmethod
+    def for_references(cls, names: Sequence[str], signed: Sequence[bool],
+                       weights: Mapping[str, float] | None = None, **kwargs) -> WeightedSumOfErrors:
+        """Builds the reward for referenced ``names`` (equal weights summing to 1 by default)."""
+        if weights is None:
+            w = np.full(len(names), 1.0 / max(len(names), 1))
+        else:
+            unknown = set(weights) - set(names)
+            if unknown:
+                raise ValueError(f"reward_weights name unreferenced state(s) {sorted(unknown)}; referenced: {list(names)}")
+            w = np.array([float(weights.get(n, 0.0)) for n in names])
+        widths = np.where(np.asarray(signed, bool), 2.0, 1.0)
+        return cls(weights=w, widths=widths, **kwargs)
+
+    @property
+    def reward_range(self) -> tuple[float, float]:
+        """Range of the per-step reward outside violations."""
+        return (-float(np.sum(self.weights)), 0.0)
+
+    @property
+    def penalty(self) -> float:
+        """The reward of a violating step."""
+        if self.violation_reward is not None:
+            return float(self.violation_reward)
+        return self.reward_range[0] / (1.0 - self.gamma)
+
+    def __call__(self, state: np.ndarray, reference: np.ndarray, violated: np.ndarray) -> np.ndarray:
+        """Per-environment reward from normalised referenced states and references, ``(num_envs,)``."""
+        err = (np.abs(state - reference) / self.widths) ** self.power
+        r = np.maximum(-(err @ self.weights), self.reward_range[0])
+        return np.where(violated, self.penalty, r)

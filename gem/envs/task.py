@@ -1,0 +1,97 @@
+"""A drive-control task: the drive plus what the agent sees, is rewarded for and must respect.
+
+:class:`DriveTask` is a frozen description shared by the vector environment and its single-env
+view; all mutable arrays live in the environment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from gymnasium import spaces
+
+from gem.envs.constraints import Constraint
+from gem.envs.references import ReferenceGenerator
+from gem.envs.rewards import WeightedSumOfErrors
+from gem.physical_systems.converters import FiniteConverter
+from gem.physical_systems.drive_system import DriveSystem
+from gem.physical_systems.noise import GaussianNoise
+
+OBS_BOUND = 2.0
+"""Normalised observations are clipped to ``[-OBS_BOUND, OBS_BOUND]``: in range, states lie in
+[-1, 1]; the margin lets the agent see an overshoot before the limit constraint ends the episode."""
+
+ANGLE_FEATURES = {"cos(epsilon)": np.cos, "sin(epsilon)": np.sin}
+
+
+@dataclass(frozen=True, eq=False)
+class DriveTask:
+    """Everything that defines a gem environment except its batch size.
+
+    Attributes:
+        drive: The physical system.
+        references: One bound generator per referenced state.
+        reward: Reward function over the referenced states.
+        constraints: Limit constraints (empty: never terminate on limits).
+        observed: Observed quantities: state names, ``"cos(epsilon)"``, ``"sin(epsilon)"``.
+        last_action: Append the previous action to the observation.
+        noise: Measurement noise on the observed states, or ``None``.
+        task: ``"CC"``, ``"TC"`` or ``"SC"`` (informational).
+    """
+
+    drive: DriveSystem
+    references: tuple[ReferenceGenerator, ...]
+    reward: WeightedSumOfErrors
+    constraints: tuple[Constraint, ...]
+    observed: tuple[str, ...]
+    last_action: bool = False
+    noise: GaussianNoise | None = None
+    task: str = "CC"
+
+    def __post_init__(self) -> None:
+        allowed = set(self.drive.state_names)
+        if "epsilon" in allowed:
+            allowed |= set(ANGLE_FEATURES)
+        unknown = [n for n in self.observed if n not in allowed]
+        if unknown:
+            raise ValueError(f"unknown observed state(s) {unknown}; choose from {sorted(allowed)}")
+
+    @property
+    def reference_names(self) -> tuple[str, ...]:
+        """Referenced state names, in reference order."""
+        return tuple(g.state for g in self.references)
+
+    @property
+    def action_size(self) -> int:
+        """Length of the last-action feature."""
+        space = self.drive.converter.action_space
+        if isinstance(space, spaces.Discrete):
+            return int(space.n)
+        if isinstance(space, spaces.MultiDiscrete):
+            return int(np.sum(space.nvec))
+        return int(np.prod(space.shape))
+
+    @property
+    def observation_names(self) -> tuple[str, ...]:
+        """Name of every observation entry."""
+        names = self.observed + tuple(f"{r}_ref" for r in self.reference_names)
+        if self.last_action:
+            names += tuple(f"last_action_{k}" for k in range(self.action_size))
+        return names
+
+    def observation_space(self) -> spaces.Box:
+        """Single-environment observation space (float32)."""
+        n_obs = len(self.observed)
+        low = np.concatenate([np.full(n_obs, -OBS_BOUND), np.full(len(self.references), -1.0),
+                              np.full(len(self.observation_names) - n_obs - len(self.references), -1.0)])
+        return spaces.Box(low.astype(np.float32), -low.astype(np.float32), dtype=np.float32)
+
+    def action_features(self, action: np.ndarray) -> np.ndarray:
+        """Last-action feature: the continuous action, or one-hot codes of finite actions."""
+        conv = self.drive.converter
+        if not isinstance(conv, FiniteConverter):
+            return action.astype(float)
+        parts = [np.eye(len(t))[action[:, k]] for k, t in enumerate(conv.topology.tables)]
+        return np.concatenate(parts, axis=1)

@@ -1,0 +1,234 @@
+"""The native batched environment; the single environment is its ``num_envs = 1`` view."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from gymnasium import spaces
+from gymnasium.vector import AutoresetMode, VectorEnv
+from gymnasium.vector.utils import batch_space
+
+from gem.envs.random import EnvRandom
+from gem.envs.task import ANGLE_FEATURES, OBS_BOUND, DriveTask
+from gem.physical_systems.converters import FiniteConverter
+
+
+class GemVectorEnv(VectorEnv):
+    """``num_envs`` drives stepped together with array operations.
+
+    Autoreset is Gymnasium's ``SAME_STEP``: an environment that terminates or truncates is reset
+    within the same ``step``; the returned observation is the first of the new episode and the
+    last one of the finished episode is in ``info["final_obs"]`` (a float32 array, rows valid where
+    the mask ``info["_final_obs"]`` is true), its info in ``info["final_info"]``.
+
+    Args:
+        task: The task definition (see :func:`gem.make_task`).
+        num_envs: Batch size.
+        max_episode_steps: Truncation horizon (``None``: never truncate).
+        autoreset: Reset finished environments within ``step`` (the single view turns this off).
+        render_mode: ``None`` (rendering is added by the visualisation module).
+    """
+
+    metadata = {"autoreset_mode": AutoresetMode.SAME_STEP, "render_modes": []}
+
+    def __init__(self, task: DriveTask, num_envs: int = 1, max_episode_steps: int | None = None,
+                 autoreset: bool = True, render_mode: str | None = None):
+        if int(num_envs) != num_envs or num_envs < 1:
+            raise ValueError(f"num_envs must be an integer >= 1, got {num_envs!r}")
+        if max_episode_steps is not None and (int(max_episode_steps) != max_episode_steps or max_episode_steps < 1):
+            raise ValueError(f"max_episode_steps must be an integer >= 1 or None, got {max_episode_steps!r}")
+        self.task = task
+        self.drive = task.drive
+        self.num_envs = int(num_envs)
+        self.max_episode_steps = max_episode_steps
+        self.autoreset = autoreset
+        self.render_mode = render_mode
+        self.single_action_space = task.drive.converter.action_space
+        self.single_observation_space = task.observation_space()
+        self.action_space = batch_space(self.single_action_space, self.num_envs)
+        self.observation_space = batch_space(self.single_observation_space, self.num_envs)
+        self.rnd = EnvRandom(self.num_envs)
+        idx = self.drive.index
+        self._ref_cols = np.array([idx[r] for r in task.reference_names], dtype=np.int64)
+        self._obs_cols = np.array([idx.get(n, -1) for n in task.observed], dtype=np.int64)
+        self._angle_feats = [(k, ANGLE_FEATURES[n]) for k, n in enumerate(task.observed) if n in ANGLE_FEATURES]
+        self._eps_col = idx.get("epsilon", -1)
+        self._limits = self.drive.limits(self.num_envs)
+        self._noise_scale = task.noise.scale(task.observed) if task.noise is not None else None
+        self._ref_mem = [g.memory(self.num_envs) for g in task.references]
+        self._ref = np.zeros((self.num_envs, len(task.references)))
+        self._last_action = np.zeros((self.num_envs, task.action_size))
+        self._steps = np.zeros(self.num_envs, dtype=np.int64)
+        self._state = None
+        self._needs_reset = np.ones(self.num_envs, dtype=bool)
+
+    # ------------------------------------------------------------------ public attributes
+    @property
+    def state_names(self) -> tuple[str, ...]:
+        """Physical state names in GEM order."""
+        return self.drive.state_names
+
+    @property
+    def observation_names(self) -> tuple[str, ...]:
+        """What each observation entry is."""
+        return self.task.observation_names
+
+    @property
+    def reference_names(self) -> tuple[str, ...]:
+        """Referenced state names."""
+        return self.task.reference_names
+
+    @property
+    def physical_state(self) -> np.ndarray:
+        """Physical state in SI units, ``(num_envs, n_states)``."""
+        self._require_reset()
+        return self._state.physical.copy()
+
+    @property
+    def limits(self) -> np.ndarray:
+        """State normalisers, ``(num_envs, n_states)`` (SI)."""
+        return self._limits.copy()
+
+    @property
+    def references(self) -> np.ndarray:
+        """Current references in SI units, ``(num_envs, n_refs)``."""
+        return self._ref * self._limits[:, self._ref_cols]
+
+    @property
+    def tau(self) -> float:
+        """Control period in s."""
+        return self.drive.tau
+
+    # ------------------------------------------------------------------ reset / step
+    def reset(self, *, seed: int | Sequence[int | None] | None = None,
+              options: dict[str, Any] | None = None) -> tuple[np.ndarray, dict[str, Any]]:
+        """Resets every environment.
+
+        Args:
+            seed: ``int``: environment ``i`` is seeded with ``seed + i``; a sequence gives one seed
+                per environment; ``None`` keeps the current random streams (fresh entropy on the
+                first reset).
+            options: ``{"initial_state": {name: value}}`` with SI values (scalars or ``(num_envs,)``
+                arrays) for names in ``drive.settable_names``; other states start at the task default.
+        """
+        idx = np.arange(self.num_envs)
+        if seed is not None:
+            seeds = [seed + i for i in idx] if isinstance(seed, (int, np.integer)) else list(seed)
+            if len(seeds) != self.num_envs:
+                raise ValueError(f"got {len(seeds)} seeds for {self.num_envs} environments")
+            self.rnd.seed(seeds, idx)
+        elif self._state is None:
+            self.rnd.seed([None] * self.num_envs, idx)
+        options = dict(options or {})
+        unknown = set(options) - {"initial_state"}
+        if unknown:
+            raise ValueError(f"unknown reset option(s) {sorted(unknown)}; supported: ['initial_state']")
+        initial = {k: np.broadcast_to(np.asarray(v, float), (self.num_envs,))
+                   for k, v in (options.get("initial_state") or {}).items()}
+        self._state = self.drive.reset(self.num_envs, initial)
+        self._reset_rest(idx)
+        return self._observe(self._state.physical / self._limits), {}
+
+    def _reset_rest(self, idx: np.ndarray) -> None:
+        for g, mem in zip(self.task.references, self._ref_mem, strict=True):
+            g.reset(mem, idx, self.rnd)
+        self._ref[idx] = np.stack([mem["value"][idx] for mem in self._ref_mem], axis=1)
+        self._last_action[idx] = 0.0
+        self._steps[idx] = 0
+        self._needs_reset[idx] = False
+
+    def _reset_subset(self, idx: np.ndarray) -> None:
+        fresh = self.drive.reset(len(idx))
+        st = self._state
+        for name in ("x", "omega", "t", "switch", "physical"):
+            getattr(st, name)[idx] = getattr(fresh, name)
+        self._reset_rest(idx)
+
+    def step(self, actions: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
+        """Applies one action per environment for one control period ``tau``."""
+        self._require_reset()
+        if np.any(self._needs_reset):
+            bad = np.flatnonzero(self._needs_reset).tolist()
+            raise RuntimeError(f"environment(s) {bad} finished their episode: call reset() before step()")
+        action = self._check_action(actions)
+        noise = self.rnd.normal(1)[:, 0] if self.drive.load.random else None
+        state = self.drive.step(self._state, action, noise)
+        self._state = state
+        norm = state.physical / self._limits
+        finite = np.all(np.isfinite(norm), axis=1)
+        violated = ~finite
+        for c in self.task.constraints:
+            violated |= c.violated(norm, self.drive.index)
+        reward = self.task.reward(norm[:, self._ref_cols], self._ref, violated)
+        reward = np.where(finite, reward, self.task.reward.penalty)
+        self._steps += 1
+        terminated = violated
+        truncated = np.zeros(self.num_envs, bool) if self.max_episode_steps is None else \
+            self._steps >= self.max_episode_steps
+        if self.task.last_action:
+            self._last_action = self.task.action_features(action)
+        for k, (g, mem) in enumerate(zip(self.task.references, self._ref_mem, strict=True)):
+            self._ref[:, k] = g.advance(mem, self.rnd, self.drive.tau)
+        obs = self._observe(norm)
+        info: dict[str, Any] = {}
+        if not np.all(finite):
+            info["nonfinite_state"] = ~finite
+        done = terminated | truncated
+        if np.any(done):
+            if self.autoreset:
+                idx = np.flatnonzero(done)
+                info["final_obs"] = np.where(done[:, None], obs, 0.0).astype(np.float32)
+                info["_final_obs"] = done.copy()
+                info["final_info"] = {}
+                info["_final_info"] = done.copy()
+                self._reset_subset(idx)
+                obs[idx] = self._observe(self._state.physical[idx] / self._limits[idx], idx)
+            else:
+                self._needs_reset |= done
+        return obs, reward.astype(np.float64), terminated, truncated, info
+
+    # ------------------------------------------------------------------ helpers
+    def _require_reset(self) -> None:
+        if self._state is None:
+            raise RuntimeError("call reset() before step() or reading the state")
+
+    def _check_action(self, actions: Any) -> np.ndarray:
+        space = self.single_action_space
+        n = self.num_envs
+        if isinstance(space, spaces.Box):
+            a = np.asarray(actions, dtype=np.float64)
+            if a.shape == (n,) and space.shape == (1,):
+                a = a[:, None]
+            if a.shape != (n, *space.shape):
+                raise ValueError(f"action shape {a.shape} does not match the batched action space {(n, *space.shape)}")
+            if not np.all(np.isfinite(a)):
+                raise ValueError("action contains NaN or inf")
+            return a
+        a = np.asarray(actions)
+        if not np.issubdtype(a.dtype, np.integer):
+            if not np.issubdtype(a.dtype, np.floating) or not np.all(np.isfinite(a)) or np.any(a != np.round(a)):
+                raise ValueError(f"finite-converter actions must be integers, got {actions!r}")
+            a = a.astype(np.int64)
+        sizes = np.array([len(t) for t in self.drive.converter.topology.tables])
+        want = (n,) if isinstance(space, spaces.Discrete) else (n, len(sizes))
+        if a.shape != want:
+            raise ValueError(f"action shape {a.shape} does not match the batched action space {want}")
+        a = a.reshape(n, len(sizes))
+        if np.any(a < 0) or np.any(a >= sizes):
+            raise ValueError(f"finite action out of range: {a.ravel().tolist()} (sizes {sizes.tolist()})")
+        return a
+
+    def _observe(self, norm: np.ndarray, idx: np.ndarray | slice = slice(None)) -> np.ndarray:
+        obs = norm[:, self._obs_cols]
+        for k, fn in self._angle_feats:
+            obs[:, k] = fn(norm[:, self._eps_col] * np.pi)
+        if self._noise_scale is not None:
+            rows = None if isinstance(idx, slice) else idx
+            obs = obs + self.rnd.normal(obs.shape[1], rows) * self._noise_scale
+        obs = np.nan_to_num(obs, nan=0.0, posinf=OBS_BOUND, neginf=-OBS_BOUND)
+        parts = [np.clip(obs, -OBS_BOUND, OBS_BOUND), self._ref[idx]]
+        if self.task.last_action:
+            parts.append(self._last_action[idx])
+        return np.concatenate(parts, axis=1).astype(np.float32)

@@ -1,0 +1,342 @@
+r"""Three-phase synchronous motors in the rotor (dq) frame: PMSM and SynRM.
+
+Both motors share everything but the magnet: the SynRM is the PMSM with ``psi_p = 0``. The shared
+behaviour is written once, in the module-level functions below, and bound as methods of both
+classes (no intermediate class).
+
+Conventions shared by both motors:
+
+* **Inputs.** The motor takes the three leg-to-DC-midpoint voltages ``u_a, u_b, u_c`` of the B6
+  bridge (±u_sup/2), held over each control period, and transforms them into the rotor frame with
+  the *current* angle inside :meth:`derivative`. The solver therefore integrates the rotation of
+  the voltage vector in the rotor frame during the period (the physical averaged bridge). GEM
+  instead freezes ``u_dq`` at the angle of the start of the period, which differs by the order of
+  ``omega_el tau`` (about 1 % on the currents at ``tau = 1e-4`` s, ``omega = 60`` rad/s, ``p = 3``).
+  The zero-sequence (common-mode) part of ``u_abc`` has no effect: the star point floats.
+* **Reported voltages.** ``u_a, u_b, u_c`` are the period-averaged leg voltages. ``u_sd, u_sq`` are
+  the period average of the rotor-frame voltage, assuming the angle moves linearly from ``ε₀`` to
+  ``ε₁ = ε₀ + Δε`` (Δε the unwrapped increment, |Δε| < π)::
+
+      u_dq = sinc(Δε / 2) · Q(-(ε₀ + Δε/2)) · T23 · u_abc          sinc(x) = sin(x) / x
+
+  i.e. the rotation at the mid-period angle, shortened by the averaging over the arc. For
+  ``Δε → 0`` this is the plain Park transform. With interlocking or a varying speed this is the
+  same formula applied to the period-averaged ``u_abc`` (an approximation).
+* **Voltage normalisation.** ``u_a, u_b, u_c`` are divided by ``u_max = u_sup/2`` (the leg range),
+  so a normalised phase voltage equals the B6 continuous action. ``u_sd, u_sq`` are divided by
+  ``4/3 · u_max = 2/3 · u_sup``, the amplitude of the six active B6 voltage vectors and the largest
+  voltage vector a B6 bridge can produce, so normalised ``u_sd, u_sq`` always lie in [-1, 1]
+  (GEM divides by the phase limit, which gave ranges of ±1.33 and beyond).
+* **Currents.** ``i_a, i_b, i_c = T32 · Q(ε) · i_dq`` at the end of the period. A ``limit_values``
+  or ``nominal_values`` entry ``"i"`` applies to every current (GEM's convention), unless the
+  current is named itself.
+* **Torque limit.** Unless given, the torque limit (and nominal torque) is GEM's: the
+  maximum-torque-per-ampere torque at the nominal current (PMSM) or at the current limit (SynRM,
+  equal to GEM's ``torque(i/√2, i/√2)``). With the defaults: 160.61 N·m and 5.832 N·m.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from gem.physical_systems.drive_system import wrap_angle
+from gem.physical_systems.motor import Motor
+from gem.physical_systems.transforms import abc_to_alphabeta, abc_to_dq, alphabeta_to_dq, dq_to_abc
+
+_CURRENTS = ("i_a", "i_b", "i_c", "i_sd", "i_sq")
+
+
+def mtpa_currents(current: np.ndarray | float, l_d: np.ndarray | float, l_q: np.ndarray | float,
+                  psi_p: np.ndarray | float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    r"""Maximum-torque-per-ampere operating point for a current amplitude ``|i_dq| = current``.
+
+    Maximising ``(psi_p + (l_d - l_q) i_sd) i_sq`` on the circle ``i_sd² + i_sq² = I²`` gives
+    ``2 Δ i_sd² + psi_p i_sd - Δ I² = 0`` with ``Δ = l_d - l_q``, whose torque-maximising root is
+    ``i_sd = 2 Δ I² / (psi_p + sqrt(psi_p² + 8 Δ² I²))`` (negative for a PMSM with l_d < l_q,
+    ``I/√2`` for a SynRM with l_d > l_q, 0 when l_d = l_q).
+
+    Args:
+        current: Current amplitude in A (>= 0), scalar or ``(num_envs,)``.
+        l_d: d-axis inductance in H.
+        l_q: q-axis inductance in H.
+        psi_p: Permanent-magnet flux linkage in Wb.
+
+    Returns:
+        ``(i_sd, i_sq)`` in A with ``i_sq >= 0`` (positive torque); negate ``i_sq`` for negative torque.
+    """
+    current = np.asarray(current, dtype=float)
+    delta = np.asarray(l_d, dtype=float) - l_q
+    denom = psi_p + np.sqrt(np.asarray(psi_p, dtype=float) ** 2 + 8.0 * (delta * current) ** 2)
+    num = np.broadcast_to(2.0 * delta * current**2, np.broadcast(denom, current).shape)
+    i_sd = np.divide(num, denom, out=np.zeros(num.shape), where=denom > 0)
+    i_sq = np.sqrt(np.maximum(current**2 - i_sd**2, 0.0))
+    return i_sd, i_sq
+
+
+def dq_torque(i_sd: np.ndarray, i_sq: np.ndarray, p: np.ndarray | float, l_d: np.ndarray | float,
+              l_q: np.ndarray | float, psi_p: np.ndarray | float) -> np.ndarray:
+    """Electrical torque ``T = 1.5 p (psi_p + (l_d - l_q) i_sd) i_sq`` in N·m."""
+    return 1.5 * p * (psi_p + (l_d - l_q) * i_sd) * i_sq
+
+
+# --------------------------------------------------------------------------------------------
+# Methods shared by PMSM and SynRM (bound in both class bodies; the SynRM's psi_p is 0).
+# --------------------------------------------------------------------------------------------
+def _post_init(self) -> None:
+    Motor.__post_init__(self)
+    p = np.asarray(self.p)
+    if np.any(p != np.round(p)):
+        raise ValueError(f"{type(self).__name__}: parameter 'p' (pole pairs) must be a positive "
+                         f"integer, got {self.p!r}")
+    if p.ndim == 0:
+        object.__setattr__(self, "p", int(p))
+
+
+def _derivative(self, x: np.ndarray, u: np.ndarray, omega: np.ndarray) -> np.ndarray:
+    """(di_sd/dt, di_sq/dt, dε/dt) from the ABC terminal voltages ``u`` (num_envs, 3).
+
+    ``u`` is transformed into the rotor frame with the angle in ``x``, so the solver sees the
+    voltage vector rotate during the period.
+    """
+    i_sd, i_sq, eps = x[:, 0], x[:, 1], x[:, 2]
+    u_dq = abc_to_dq(u, eps)
+    omega_el = self.p * omega
+    di_sd = (u_dq[:, 0] - self.r_s * i_sd + omega_el * self.l_q * i_sq) / self.l_d
+    di_sq = (u_dq[:, 1] - self.r_s * i_sq - omega_el * (self.l_d * i_sd + self.psi_p)) / self.l_q
+    return np.stack((di_sd, di_sq, omega_el), axis=1)
+
+
+def _torque(self, x: np.ndarray) -> np.ndarray:
+    """T = 1.5 p (psi_p + (l_d - l_q) i_sd) i_sq, shape ``(num_envs,)``."""
+    return dq_torque(x[:, 0], x[:, 1], self.p, self.l_d, self.l_q, self.psi_p)
+
+
+def _terminal_currents(self, x: np.ndarray) -> np.ndarray:
+    """Phase currents ``i_a, i_b, i_c = T32 Q(ε) i_dq``, shape ``(num_envs, 3)``."""
+    return dq_to_abc(x[:, :2], x[:, 2])
+
+
+def _currents(self, x: np.ndarray) -> np.ndarray:
+    """``i_a, i_b, i_c, i_sd, i_sq``, shape ``(num_envs, 5)``."""
+    return np.concatenate((dq_to_abc(x[:, :2], x[:, 2]), x[:, :2]), axis=1)
+
+
+def _voltages(self, u_mean: np.ndarray, x_start: np.ndarray, x_end: np.ndarray,
+              tau: float) -> np.ndarray:
+    """``u_a, u_b, u_c`` as applied and the period-averaged ``u_sd, u_sq`` (module docstring)."""
+    eps0 = x_start[:, -1]
+    d_eps = wrap_angle(x_end[:, -1] - eps0)
+    u_dq = alphabeta_to_dq(abc_to_alphabeta(u_mean), eps0 + 0.5 * d_eps)
+    u_dq = u_dq * np.sinc(d_eps / (2.0 * np.pi))[:, None]     # np.sinc(x) = sin(πx)/(πx)
+    return np.concatenate((u_mean, u_dq), axis=1)
+
+
+def _voltage_limits(self, u_max: np.ndarray) -> dict[str, np.ndarray]:
+    """``u_max`` (= u_sup/2) for the phases, ``4/3 u_max`` (= 2/3 u_sup) for ``u_sd, u_sq``."""
+    u_vec = (4.0 / 3.0) * np.max(u_max, axis=1)
+    return {"u_a": u_max[:, 0], "u_b": u_max[:, 1], "u_c": u_max[:, 2], "u_sd": u_vec, "u_sq": u_vec}
+
+
+def _initial_ode_state(self, num_envs: int, values: Mapping[str, np.ndarray]) -> np.ndarray:
+    """``i_sd, i_sq, epsilon`` at reset: zeros overridden by ``values``; epsilon is wrapped."""
+    x = Motor.initial_ode_state(self, num_envs, values)
+    x[:, 2] = wrap_angle(x[:, 2])
+    return x
+
+
+def _with_current_alias(defaults: Mapping[str, float], given: Mapping[str, float]) -> dict:
+    out = {**defaults, **given}
+    if "i" in given:
+        out.update({name: given["i"] for name in _CURRENTS if name not in given})
+    return out
+
+
+def _limits_and_nominal(self) -> tuple[dict[str, float], dict[str, float]]:
+    given_lim, given_nom = dict(self.limit_values or {}), dict(self.nominal_values or {})
+    limits = _with_current_alias(self.default_limits, given_lim)
+    nominal = _with_current_alias(self.default_nominal, given_nom)
+    if "torque" not in given_lim:
+        i_ref = (nominal if self.torque_limit_current == "nominal" else limits)["i"]
+        limits["torque"] = dq_torque(*mtpa_currents(i_ref, self.l_d, self.l_q, self.psi_p),
+                                     self.p, self.l_d, self.l_q, self.psi_p)
+    if "torque" not in given_nom:
+        nominal["torque"] = limits["torque"]
+    return limits, nominal
+
+
+def _limits(self) -> dict[str, float]:
+    """Limits by state name (SI); see the module docstring for ``"i"`` and the torque limit."""
+    return _limits_and_nominal(self)[0]
+
+
+def _nominal(self) -> dict[str, float]:
+    """Nominal values by state name (SI); see the module docstring."""
+    return _limits_and_nominal(self)[1]
+
+
+def _mtpa(self, torque: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
+    """Smallest-current ``(i_sd, i_sq)`` producing ``torque`` (N·m), batched.
+
+    Bisection on the current amplitude along the MTPA trajectory (:func:`mtpa_currents`), whose
+    torque grows monotonically with the amplitude. Accurate to ~1e-12 relative.
+    """
+    target = np.abs(np.asarray(torque, dtype=float))
+
+    def mtpa_torque(amplitude: np.ndarray) -> np.ndarray:
+        return dq_torque(*mtpa_currents(amplitude, self.l_d, self.l_q, self.psi_p),
+                         self.p, self.l_d, self.l_q, self.psi_p)
+
+    hi = np.broadcast_to(np.asarray(self.limits["i"], dtype=float), target.shape).copy()
+    for _ in range(64):
+        short = mtpa_torque(hi) < target
+        if not np.any(short):
+            break
+        hi = np.where(short, 2.0 * hi, hi)
+    lo = np.zeros_like(hi)
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        short = mtpa_torque(mid) < target
+        lo, hi = np.where(short, mid, lo), np.where(short, hi, mid)
+    i_sd, i_sq = mtpa_currents(0.5 * (lo + hi), self.l_d, self.l_q, self.psi_p)
+    return i_sd, np.where(np.asarray(torque) < 0, -i_sq, i_sq)
+
+
+_NAMES = dict(
+    ode_names=("i_sd", "i_sq", "epsilon"), current_names=_CURRENTS,
+    voltage_names=("u_a", "u_b", "u_c", "u_sd", "u_sq"), input_names=("u_a", "u_b", "u_c"),
+    controlled_currents=("i_sd", "i_sq"),
+)
+_RPM = np.pi / 30.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class PMSM(Motor):
+    r"""Permanent-magnet synchronous motor (rotor-frame model, GEM defaults).
+
+    Equations (``omega`` mechanical speed, ``ε`` electrical angle, ``u_dq = Q(-ε) T23 u_abc``)::
+
+        di_sd/dt = (u_sd - r_s i_sd + p omega l_q i_sq) / l_d
+        di_sq/dt = (u_sq - r_s i_sq - p omega l_d i_sd - p omega psi_p) / l_q
+        dε/dt    = p omega
+        T        = 1.5 p (psi_p + (l_d - l_q) i_sd) i_sq
+
+    ========== ============ ======= ================================
+    parameter  default      unit    meaning
+    ========== ============ ======= ================================
+    p          3            1       pole-pair number (integer)
+    l_d        0.37e-3      H       d-axis inductance
+    l_q        1.2e-3       H       q-axis inductance
+    j_rotor    0.03883      kg m²   rotor inertia
+    r_s        18e-3        Ω       stator resistance
+    psi_p      66e-3        Wb      permanent-magnet flux linkage
+    ========== ============ ======= ================================
+
+    Nominal: ω 314.16 rad/s (3000 rpm), i 240 A, T 160.61 N·m.
+    Limits: ω 418.88 rad/s (4000 rpm), i 400 A, T 160.61 N·m (MTPA torque at the nominal current).
+    Inputs, reported voltages and their normalisation: see the module docstring.
+    """
+
+    p: int = 3
+    l_d: float = 0.37e-3
+    l_q: float = 1.2e-3
+    j_rotor: float = 0.03883
+    r_s: float = 18e-3
+    psi_p: float = 66e-3
+
+    ode_names: ClassVar = _NAMES["ode_names"]
+    current_names: ClassVar = _NAMES["current_names"]
+    voltage_names: ClassVar = _NAMES["voltage_names"]
+    input_names: ClassVar = _NAMES["input_names"]
+    controlled_currents: ClassVar = _NAMES["controlled_currents"]
+    has_angle: ClassVar = True
+    pole_pairs_param: ClassVar = "p"
+    positive_params: ClassVar = ("p", "r_s", "l_d", "l_q", "j_rotor")
+    nonnegative_params: ClassVar = ("psi_p",)
+    torque_limit_current: ClassVar[str] = "nominal"
+    """Which ``"i"`` (``"nominal"`` or ``"limit"``) the default torque limit is the MTPA torque of."""
+    default_nominal: ClassVar = {"omega": 3000 * _RPM, "torque": 160.61, "i": 240.0,
+                                 **dict.fromkeys(_CURRENTS, 240.0)}
+    default_limits: ClassVar = {"omega": 4000 * _RPM, "torque": 160.61, "i": 400.0,
+                                **dict.fromkeys(_CURRENTS, 400.0)}
+
+    __post_init__ = _post_init
+    derivative = _derivative
+    torque = _torque
+    currents = _currents
+    terminal_currents = _terminal_currents
+    voltages = _voltages
+    voltage_limits = _voltage_limits
+    initial_ode_state = _initial_ode_state
+    limits = property(_limits)
+    nominal = property(_nominal)
+    max_torque_per_ampere = _mtpa
+
+
+@dataclass(frozen=True, kw_only=True)
+class SynRM(Motor):
+    r"""Synchronous reluctance motor: the PMSM equations with ``psi_p = 0`` (GEM defaults).
+
+    Equations (``omega`` mechanical speed, ``ε`` electrical angle, ``u_dq = Q(-ε) T23 u_abc``)::
+
+        di_sd/dt = (u_sd - r_s i_sd + p omega l_q i_sq) / l_d
+        di_sq/dt = (u_sq - r_s i_sq - p omega l_d i_sd) / l_q
+        dε/dt    = p omega
+        T        = 1.5 p (l_d - l_q) i_sd i_sq
+
+    ========== ============ ======= ================================
+    parameter  default      unit    meaning
+    ========== ============ ======= ================================
+    p          4            1       pole-pair number (integer)
+    l_d        10.1e-3      H       d-axis inductance
+    l_q        4.1e-3       H       q-axis inductance
+    j_rotor    0.8e-3       kg m²   rotor inertia
+    r_s        0.57         Ω       stator resistance
+    ========== ============ ======= ================================
+
+    Nominal: ω 314.16 rad/s (3000 rpm), i 10 A, T 5.832 N·m.
+    Limits: ω 450.29 rad/s (4300 rpm), i 18 A, T 5.832 N·m (``T(i_sd = i_sq = 18/√2)``, the MTPA
+    torque at the current limit). Inputs, reported voltages and their normalisation: see the
+    module docstring.
+    """
+
+    p: int = 4
+    l_d: float = 10.1e-3
+    l_q: float = 4.1e-3
+    j_rotor: float = 0.8e-3
+    r_s: float = 0.57
+
+    ode_names: ClassVar = _NAMES["ode_names"]
+    current_names: ClassVar = _NAMES["current_names"]
+    voltage_names: ClassVar = _NAMES["voltage_names"]
+    input_names: ClassVar = _NAMES["input_names"]
+    controlled_currents: ClassVar = _NAMES["controlled_currents"]
+    has_angle: ClassVar = True
+    pole_pairs_param: ClassVar = "p"
+    positive_params: ClassVar = ("p", "r_s", "l_d", "l_q", "j_rotor")
+    torque_limit_current: ClassVar[str] = "limit"
+    """Which ``"i"`` (``"nominal"`` or ``"limit"``) the default torque limit is the MTPA torque of."""
+    default_nominal: ClassVar = {"omega": 3000 * _RPM, "torque": 5.832, "i": 10.0,
+                                 **dict.fromkeys(_CURRENTS, 10.0)}
+    default_limits: ClassVar = {"omega": 4300 * _RPM, "torque": 5.832, "i": 18.0,
+                                **dict.fromkeys(_CURRENTS, 18.0)}
+
+    @property
+    def psi_p(self) -> float:
+        """No permanent magnet: 0 Wb."""
+        return 0.0
+
+    __post_init__ = _post_init
+    derivative = _derivative
+    torque = _torque
+    currents = _currents
+    terminal_currents = _terminal_currents
+    voltages = _voltages
+    voltage_limits = _voltage_limits
+    initial_ode_state = _initial_ode_state
+    limits = property(_limits)
+    nominal = property(_nominal)
+    max_torque_per_ampere = _mtpa

@@ -17,7 +17,7 @@ class LimitConstraint:
     def violated(self, norm: np.ndarray, index: dict[str, int]) -> np.ndarray:
         """Per-environment violation flags from the normalised state ``(num_envs, n_states)``."""
         cols = [index[n] for n in self.names]
-        return np.any(np.abs(norm[:, cols]) > 1.0, axis=1)
+        return (np.abs(norm[:, cols]) > 1.0).any(axis=1)
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ class SquaredConstraint:
     def violated(self, norm: np.ndarray, index: dict[str, int]) -> np.ndarray:
         """Per-environment violation flags."""
         cols = [index[n] for n in self.names]
-        return np.sum(norm[:, cols] ** 2, axis=1) > 1.0
+        return (norm[:, cols] ** 2).sum(axis=1) > 1.0
 
 
 Constraint = LimitConstraint | SquaredConstraint

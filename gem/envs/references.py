@@ -52,7 +52,7 @@ class ReferenceGenerator:
     def advance(self, mem: Memory, rnd: EnvRandom, tau: float) -> np.ndarray:
         """Moves every environment one period ``tau`` ahead and returns the new values."""
         mem["t"] += tau
-        mem["value"] = np.clip(self._value(mem, rnd, tau), self.low, self.high)
+        mem["value"] = np.minimum(np.maximum(self._value(mem, rnd, tau), self.low), self.high)
         return mem["value"]
 
     def _value(self, mem: Memory, rnd: EnvRandom, tau: float) -> np.ndarray:

@@ -26,6 +26,7 @@ from gem.physical_systems.loads import ConstantSpeedLoad, MechanicalLoad, Polyno
 from gem.physical_systems.motor import Motor
 from gem.physical_systems.noise import GaussianNoise
 from gem.physical_systems.supplies import IdealVoltageSupply
+from gem.physical_systems.synchronous import PMSM, SynRM
 
 ACTION_TYPES = ("Cont", "Finite")
 TASKS = ("CC", "TC", "SC")
@@ -65,7 +66,17 @@ MOTORS: dict[str, MotorEntry] = {
     "SeriesDc": MotorEntry(SeriesDc, 60.0, lambda: PolynomialStaticLoad(a=0.01, b=0.05, c=0.0, j_load=1e-4)),
     "ShuntDc": MotorEntry(ShuntDc, 60.0, lambda: PolynomialStaticLoad(a=0.05, b=0.01, c=0.0, j_load=1e-4)),
 }
-"""Motor families with registered ids (three-phase motors are added by their module)."""
+_AC_OBSERVED = ("omega", "torque", "i_a", "i_b", "i_c", "i_sd", "i_sq", "u_a", "u_b", "u_c", "u_sd", "u_sq",
+                "cos(epsilon)", "sin(epsilon)", "u_sup")
+_AC_SC_LOAD = lambda: PolynomialStaticLoad(a=0.01, b=0.01, c=0.0, j_load=1e-5)  # noqa: E731
+MOTORS.update({
+    "PMSM": MotorEntry(PMSM, 300.0, _AC_SC_LOAD, constraints=(SquaredConstraint(("i_sd", "i_sq")),),
+                       observed=_AC_OBSERVED, last_action=True),
+    "SynRM": MotorEntry(SynRM, 420.0, _AC_SC_LOAD, constraints=(SquaredConstraint(("i_sd", "i_sq")),),
+                        observed=_AC_OBSERVED, last_action=True),
+})
+"""Motor families with registered ids. Three-phase motors observe ``cos(epsilon), sin(epsilon)``
+instead of the raw angle and the last action by default (what GEM users add with wrappers)."""
 
 
 def default_converter(motor: Motor, action_type: str, interlocking_time: float = 0.0) -> cv.Converter:
@@ -122,7 +133,8 @@ def make_task(motor: str | Motor = "SeriesDc", task: str = "SC", action_type: st
               reference: ReferenceGenerator | Sequence[ReferenceGenerator] | None = None,
               reward_weights: Mapping[str, float] | None = None, reward_power: float = 1.0,
               gamma: float = 0.99, violation_reward: float | None = None,
-              observed_states: Sequence[str] | None = None, last_action: bool | None = None) -> DriveTask:
+              observed_states: Sequence[str] | None = None, last_action: bool | None = None,
+              action_frame: str = "abc") -> DriveTask:
     """Builds a drive-control task; every argument has the default of the registered id.
 
     Args:
@@ -148,6 +160,8 @@ def make_task(motor: str | Motor = "SeriesDc", task: str = "SC", action_type: st
         violation_reward: Reward of a violating step (overrides the default).
         observed_states: Observed quantities (default: every state; cos/sin of the angle for AC).
         last_action: Append the previous action to observations.
+        action_frame: ``"abc"`` (converter action) or ``"dq"`` (rotor-frame voltage; continuous
+            three-phase ids only, see :class:`~gem.envs.task.DriveTask`).
     """
     if task not in TASKS:
         raise ValueError(f"unknown task {task!r}; choose from {TASKS}")
@@ -183,7 +197,7 @@ def make_task(motor: str | Motor = "SeriesDc", task: str = "SC", action_type: st
     return DriveTask(drive=drive, references=refs, reward=reward,
                      constraints=parse_constraints(constraints, drive.state_names), observed=observed,
                      last_action=bool(entry.last_action if (last_action is None and entry) else last_action),
-                     noise=noise, task=task)
+                     noise=noise, task=task, action_frame=action_frame)
 
 
 def default_episode_steps(task: str, action_type: str, tau: float | None = None) -> int:

@@ -46,6 +46,7 @@ class WeightedSumOfErrors:
             raise ValueError(f"reward power must be > 0, got {self.power!r}")
         if self.violation_reward is not None and not np.isfinite(self.violation_reward):
             raise ValueError("violation_reward must be finite")
+        object.__setattr__(self, "_total", float(np.sum(self.weights)))
 
     @classmethod
     def for_references(cls, names: Sequence[str], signed: Sequence[bool],
@@ -56,7 +57,8 @@ class WeightedSumOfErrors:
         else:
             unknown = set(weights) - set(names)
             if unknown:
-                raise ValueError(f"reward_weights name unreferenced state(s) {sorted(unknown)}; referenced: {list(names)}")
+                raise ValueError(f"reward_weights name unreferenced state(s) {sorted(unknown)}; "
+                                 f"referenced: {list(names)}")
             w = np.array([float(weights.get(n, 0.0)) for n in names])
         widths = np.where(np.asarray(signed, bool), 2.0, 1.0)
         return cls(weights=w, widths=widths, **kwargs)
@@ -76,5 +78,5 @@ class WeightedSumOfErrors:
     def __call__(self, state: np.ndarray, reference: np.ndarray, violated: np.ndarray) -> np.ndarray:
         """Per-environment reward from normalised referenced states and references, ``(num_envs,)``."""
         err = (np.abs(state - reference) / self.widths) ** self.power
-        r = np.maximum(-(err @ self.weights), self.reward_range[0])
+        r = np.maximum(-(err @ self.weights), -self._total)
         return np.where(violated, self.penalty, r)

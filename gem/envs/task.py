@@ -6,7 +6,6 @@ view; all mutable arrays live in the environment.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,6 +38,12 @@ class DriveTask:
         last_action: Append the previous action to the observation.
         noise: Measurement noise on the observed states, or ``None``.
         task: ``"CC"``, ``"TC"`` or ``"SC"`` (informational).
+        action_frame: ``"abc"``: the converter's own action. ``"dq"`` (continuous B6 only): the
+            action is the normalised rotor-frame voltage ``(u_sd, u_sq)`` (scaled like the
+            ``u_sd``/``u_sq`` states, by 2/3 u_sup); the environment rotates it into the stator frame
+            with the rotor angle advanced by half a period (the mean angle of the coming period)
+            and modulates it onto the bridge, shortening vectors outside the bridge's voltage
+            hexagon (see :mod:`gem.physical_systems.modulation`).
     """
 
     drive: DriveSystem
@@ -49,8 +54,15 @@ class DriveTask:
     last_action: bool = False
     noise: GaussianNoise | None = None
     task: str = "CC"
+    action_frame: str = "abc"
 
     def __post_init__(self) -> None:
+        if self.action_frame not in ("abc", "dq"):
+            raise ValueError(f"action_frame must be 'abc' or 'dq', got {self.action_frame!r}")
+        if self.action_frame == "dq" and not (
+                isinstance(self.drive.converter.action_space, spaces.Box) and self.drive.motor.has_angle
+                and {"u_sd", "u_sq"} <= set(self.drive.state_names) and self.drive.converter.n_out == 3):
+            raise ValueError("action_frame='dq' needs a three-phase motor on a continuous B6 bridge")
         allowed = set(self.drive.state_names)
         if "epsilon" in allowed:
             allowed |= set(ANGLE_FEATURES)
@@ -64,9 +76,16 @@ class DriveTask:
         return tuple(g.state for g in self.references)
 
     @property
+    def action_space(self) -> spaces.Space:
+        """Single-environment action space (``Box(2)`` for ``action_frame="dq"``)."""
+        if self.action_frame == "dq":
+            return spaces.Box(-1.0, 1.0, (2,), dtype=np.float32)
+        return self.drive.converter.action_space
+
+    @property
     def action_size(self) -> int:
         """Length of the last-action feature."""
-        space = self.drive.converter.action_space
+        space = self.action_space
         if isinstance(space, spaces.Discrete):
             return int(space.n)
         if isinstance(space, spaces.MultiDiscrete):
@@ -91,7 +110,7 @@ class DriveTask:
     def action_features(self, action: np.ndarray) -> np.ndarray:
         """Last-action feature: the continuous action, or one-hot codes of finite actions."""
         conv = self.drive.converter
-        if not isinstance(conv, FiniteConverter):
+        if self.action_frame == "dq" or not isinstance(conv, FiniteConverter):
             return action.astype(float)
         parts = [np.eye(len(t))[action[:, k]] for k, t in enumerate(conv.topology.tables)]
         return np.concatenate(parts, axis=1)

@@ -12,7 +12,7 @@ from gymnasium.vector.utils import batch_space
 
 from gem.envs.random import EnvRandom
 from gem.envs.task import ANGLE_FEATURES, OBS_BOUND, DriveTask
-from gem.physical_systems.converters import FiniteConverter
+from gem.physical_systems.modulation import dq_to_b6_actions
 
 
 class GemVectorEnv(VectorEnv):
@@ -45,7 +45,7 @@ class GemVectorEnv(VectorEnv):
         self.max_episode_steps = max_episode_steps
         self.autoreset = autoreset
         self.render_mode = render_mode
-        self.single_action_space = task.drive.converter.action_space
+        self.single_action_space = task.action_space
         self.single_observation_space = task.observation_space()
         self.action_space = batch_space(self.single_action_space, self.num_envs)
         self.observation_space = batch_space(self.single_observation_space, self.num_envs)
@@ -149,15 +149,16 @@ class GemVectorEnv(VectorEnv):
     def step(self, actions: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
         """Applies one action per environment for one control period ``tau``."""
         self._require_reset()
-        if np.any(self._needs_reset):
+        if self._needs_reset.any():
             bad = np.flatnonzero(self._needs_reset).tolist()
             raise RuntimeError(f"environment(s) {bad} finished their episode: call reset() before step()")
         action = self._check_action(actions)
         noise = self.rnd.normal(1)[:, 0] if self.drive.load.random else None
-        state = self.drive.step(self._state, action, noise)
+        applied = self._dq_to_legs(action) if self.task.action_frame == "dq" else action
+        state = self.drive.step(self._state, applied, noise)
         self._state = state
         norm = state.physical / self._limits
-        finite = np.all(np.isfinite(norm), axis=1)
+        finite = np.isfinite(norm).all(axis=1)
         violated = ~finite
         for c in self.task.constraints:
             violated |= c.violated(norm, self.drive.index)
@@ -173,10 +174,10 @@ class GemVectorEnv(VectorEnv):
             self._ref[:, k] = g.advance(mem, self.rnd, self.drive.tau)
         obs = self._observe(norm)
         info: dict[str, Any] = {}
-        if not np.all(finite):
+        if not finite.all():
             info["nonfinite_state"] = ~finite
         done = terminated | truncated
-        if np.any(done):
+        if done.any():
             if self.autoreset:
                 idx = np.flatnonzero(done)
                 info["final_obs"] = np.where(done[:, None], obs, 0.0).astype(np.float32)
@@ -190,6 +191,16 @@ class GemVectorEnv(VectorEnv):
         return obs, reward.astype(np.float64), terminated, truncated, info
 
     # ------------------------------------------------------------------ helpers
+    def _dq_to_legs(self, action: np.ndarray) -> np.ndarray:
+        """Rotor-frame voltage action → B6 leg actions at the mid-period angle."""
+        drive, phys = self.drive, self._state.physical
+        motor = drive.motor
+        p = getattr(motor, motor.pole_pairs_param) if motor.pole_pairs_param else 1
+        eps = phys[:, drive.index["epsilon"]] + 0.5 * drive.tau * p * self._state.omega
+        scale = self._limits[:, drive.index["u_sd"]]
+        a = np.minimum(np.maximum(action, -1.0), 1.0) * scale[:, None]
+        return dq_to_b6_actions(a[:, 0], a[:, 1], eps, self._limits[:, drive.index["u_sup"]])
+
     def _require_reset(self) -> None:
         if self._state is None:
             raise RuntimeError("call reset() before step() or reading the state")
@@ -203,7 +214,7 @@ class GemVectorEnv(VectorEnv):
                 a = a[:, None]
             if a.shape != (n, *space.shape):
                 raise ValueError(f"action shape {a.shape} does not match the batched action space {(n, *space.shape)}")
-            if not np.all(np.isfinite(a)):
+            if not np.isfinite(a).all():
                 raise ValueError("action contains NaN or inf")
             return a
         a = np.asarray(actions)
@@ -227,8 +238,9 @@ class GemVectorEnv(VectorEnv):
         if self._noise_scale is not None:
             rows = None if isinstance(idx, slice) else idx
             obs = obs + self.rnd.normal(obs.shape[1], rows) * self._noise_scale
-        obs = np.nan_to_num(obs, nan=0.0, posinf=OBS_BOUND, neginf=-OBS_BOUND)
-        parts = [np.clip(obs, -OBS_BOUND, OBS_BOUND), self._ref[idx]]
+        if not np.isfinite(obs).all():
+            obs = np.nan_to_num(obs, nan=0.0, posinf=OBS_BOUND, neginf=-OBS_BOUND)
+        parts = [np.minimum(np.maximum(obs, -OBS_BOUND), OBS_BOUND), self._ref[idx]]
         if self.task.last_action:
             parts.append(self._last_action[idx])
         return np.concatenate(parts, axis=1).astype(np.float32)

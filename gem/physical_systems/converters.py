@@ -121,7 +121,6 @@ B6_BRIDGE = _topology("B6C", np.eye(3), [-0.5] * 3, [True] * 3, [0.5] * 3, [-1.0
 
 def combine(*parts: Topology) -> Topology:
     """Topology of independent sub-converters side by side (GEM's Multi converter)."""
-    leg_offsets = np.cumsum([0] + [p.n_legs for p in parts[:-1]])
     act_offsets = np.cumsum([0] + [len(p.action_low) for p in parts[:-1]])
     return Topology(
         name="+".join(p.name for p in parts),
@@ -174,6 +173,7 @@ class Converter:
         if np.any(np.asarray(t_il) < 0):
             raise ValueError(f"{self.name}: interlocking_time must be >= 0, got {t_il!r}")
         object.__setattr__(self, "interlocking_time", t_il)
+        object.__setattr__(self, "_interlocking", bool(np.any(np.asarray(t_il) > 0)))
 
     @property
     def name(self) -> str:
@@ -225,7 +225,7 @@ class ContinuousConverter(Converter):
     def duty_cycles(self, action: np.ndarray) -> np.ndarray:
         """Leg duty cycles in [0, 1] from the (clipped) action, ``(num_envs, n_legs)``."""
         t = self.topology
-        a = np.clip(action, t.action_low, t.action_high)
+        a = np.minimum(np.maximum(action, t.action_low), t.action_high)
         return a[:, t.leg_action] * t.duty_gain + t.duty_bias
 
     def output(self, action, i_out, switch_state, u_sup, tau) -> ConverterOutput:
@@ -233,12 +233,14 @@ class ContinuousConverter(Converter):
         d = self.duty_cycles(action)
         i_leg = self.leg_currents(i_out)
         full = self.topology.full_leg
-        switching = (d > 0.0) & (d < 1.0) & full
-        shifted = np.clip(d - np.sign(i_leg) * (self.interlocking_time / tau), 0.0, 1.0)
-        v = np.where(switching, shifted, d)
-        v = np.where(~full & (i_leg < 0), 1.0, v)      # one-quadrant leg: reverse current via diode
+        if self._interlocking:
+            switching = (d > 0.0) & (d < 1.0) & full
+            error = np.sign(i_leg) * (np.reshape(self.interlocking_time, (-1, 1)) / tau)
+            shifted = np.minimum(np.maximum(d - error, 0.0), 1.0)
+            d = np.where(switching, shifted, d)
+        v = np.where(~full & (i_leg < 0), 1.0, d) if not full.all() else d  # 1QC leg: reverse current via diode
         u = self._outputs(v, u_sup)
-        i_sup = np.sum(v * i_leg, axis=1)
+        i_sup = (v * i_leg).sum(axis=1)
         return ConverterOutput([(tau, u)], u, i_sup, switch_state)
 
 
@@ -247,6 +249,11 @@ class FiniteConverter(Converter):
     """Switching converter with a ``Discrete`` (one part) or ``MultiDiscrete`` action."""
 
     finite = True
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if np.ndim(self.interlocking_time) and np.ptp(self.interlocking_time) > 0:
+            raise ValueError(f"{self.name}: interlocking_time must be the same for every environment")
 
     @property
     def action_space(self) -> spaces.Discrete | spaces.MultiDiscrete:
@@ -266,7 +273,7 @@ class FiniteConverter(Converter):
         commanded = np.where(s == OFF, (i_leg < 0).astype(float), s.astype(float))
         v_on = np.where(~self.topology.full_leg & (i_leg < 0), 1.0, commanded)
         t_il = float(np.max(self.interlocking_time))
-        if t_il <= 0.0:
+        if not self._interlocking:
             u = self._outputs(v_on, u_sup)
             return ConverterOutput([(tau, u)], u, np.sum(v_on * i_leg, axis=1), s)
         if t_il >= tau:

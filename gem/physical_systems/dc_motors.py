@@ -9,9 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-import numpy as np
-
-from gem.physical_systems.motor import Motor
+from gem.physical_systems.motor import Column, Columns, Motor
 
 _DC_NOMINAL = {"omega": 300.0, "torque": 16.0, "i": 97.0, "i_a": 97.0, "i_e": 97.0,
                "u": 60.0, "u_a": 60.0, "u_e": 60.0}
@@ -54,14 +52,14 @@ class PermExDc(Motor):
     default_nominal: ClassVar = {k: _DC_NOMINAL[k] for k in ("omega", "torque", "i", "u")}
     default_limits: ClassVar = {k: _DC_LIMITS[k] for k in ("omega", "torque", "i", "u")}
 
-    def derivative(self, x: np.ndarray, u: np.ndarray, omega: np.ndarray) -> np.ndarray:
-        """di/dt, shape ``(num_envs, 1)``."""
-        i = x[:, 0]
-        return ((u[:, 0] - self.r_a * i - self.psi_e * omega) / self.l_a)[:, None]
+    def derivative(self, x: Columns, u: Columns, omega: Column) -> tuple[Column]:
+        """di/dt."""
+        i, v = x[0], u[0]
+        return ((v - self.r_a * i - self.psi_e * omega) / self.l_a,)
 
-    def torque(self, x: np.ndarray) -> np.ndarray:
+    def torque(self, x: Columns) -> Column:
         """T = psi_e i."""
-        return self.psi_e * x[:, 0]
+        return self.psi_e * x[0]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -105,16 +103,17 @@ class ExtExDc(Motor):
     default_nominal: ClassVar = {k: _DC_NOMINAL[k] for k in ("omega", "torque", "i_a", "i_e", "u_a", "u_e")}
     default_limits: ClassVar = {k: _DC_LIMITS[k] for k in ("omega", "torque", "i_a", "i_e", "u_a", "u_e")}
 
-    def derivative(self, x: np.ndarray, u: np.ndarray, omega: np.ndarray) -> np.ndarray:
-        """(di_a/dt, di_e/dt), shape ``(num_envs, 2)``."""
-        i_a, i_e = x[:, 0], x[:, 1]
-        di_a = (u[:, 0] - self.r_a * i_a - self.l_e_prime * omega * i_e) / self.l_a
-        di_e = (u[:, 1] - self.r_e * i_e) / self.l_e
-        return np.stack((di_a, di_e), axis=1)
+    def derivative(self, x: Columns, u: Columns, omega: Column) -> tuple[Column, Column]:
+        """(di_a/dt, di_e/dt)."""
+        i_a, i_e = x[0], x[1]
+        u_a, u_e = u[0], u[1]
+        di_a = (u_a - self.r_a * i_a - self.l_e_prime * omega * i_e) / self.l_a
+        di_e = (u_e - self.r_e * i_e) / self.l_e
+        return di_a, di_e
 
-    def torque(self, x: np.ndarray) -> np.ndarray:
+    def torque(self, x: Columns) -> Column:
         """T = l_e_prime i_a i_e."""
-        return self.l_e_prime * x[:, 0] * x[:, 1]
+        return self.l_e_prime * x[0] * x[1]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -157,15 +156,14 @@ class SeriesDc(Motor):
     default_nominal: ClassVar = {k: _DC_NOMINAL[k] for k in ("omega", "torque", "i", "u")}
     default_limits: ClassVar = {k: _DC_LIMITS[k] for k in ("omega", "torque", "i", "u")}
 
-    def derivative(self, x: np.ndarray, u: np.ndarray, omega: np.ndarray) -> np.ndarray:
-        """di/dt, shape ``(num_envs, 1)``."""
-        i = x[:, 0]
-        di = (u[:, 0] - (self.r_a + self.r_e + self.l_e_prime * omega) * i) / (self.l_a + self.l_e)
-        return di[:, None]
+    def derivative(self, x: Columns, u: Columns, omega: Column) -> tuple[Column]:
+        """di/dt."""
+        i, v = x[0], u[0]
+        return ((v - (self.r_a + self.r_e + self.l_e_prime * omega) * i) / (self.l_a + self.l_e),)
 
-    def torque(self, x: np.ndarray) -> np.ndarray:
+    def torque(self, x: Columns) -> Column:
         """T = l_e_prime i²."""
-        return self.l_e_prime * x[:, 0] ** 2
+        return self.l_e_prime * x[0] * x[0]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -215,21 +213,21 @@ class ShuntDc(Motor):
     default_limits: ClassVar = {**{k: _DC_LIMITS[k] for k in ("omega", "torque", "i_a", "i_e", "u")},
                                 "i_sum": 210.0}
 
-    def derivative(self, x: np.ndarray, u: np.ndarray, omega: np.ndarray) -> np.ndarray:
-        """(di_a/dt, di_e/dt), shape ``(num_envs, 2)``."""
-        i_a, i_e, v = x[:, 0], x[:, 1], u[:, 0]
+    def derivative(self, x: Columns, u: Columns, omega: Column) -> tuple[Column, Column]:
+        """(di_a/dt, di_e/dt)."""
+        i_a, i_e, v = x[0], x[1], u[0]
         di_a = (v - self.r_a * i_a - self.l_e_prime * omega * i_e) / self.l_a
         di_e = (v - self.r_e * i_e) / self.l_e
-        return np.stack((di_a, di_e), axis=1)
+        return di_a, di_e
 
-    def torque(self, x: np.ndarray) -> np.ndarray:
+    def torque(self, x: Columns) -> Column:
         """T = l_e_prime i_a i_e."""
-        return self.l_e_prime * x[:, 0] * x[:, 1]
+        return self.l_e_prime * x[0] * x[1]
 
-    def terminal_currents(self, x: np.ndarray) -> np.ndarray:
+    def terminal_currents(self, x: Columns) -> tuple[Column]:
         """The converter feeds armature and field together: i_a + i_e."""
-        return (x[:, 0] + x[:, 1])[:, None]
+        return (x[0] + x[1],)
 
-    def extras(self, x: np.ndarray) -> np.ndarray:
+    def extras(self, x: Columns) -> tuple[Column]:
         """``i_sum = i_a + i_e``."""
         return self.terminal_currents(x)

@@ -79,6 +79,7 @@ class DriveSystem:
             + (("epsilon",) if motor.has_angle else ()) + ("u_sup",) + motor.extra_names
         )
         self.index = {name: j for j, name in enumerate(self.state_names)}
+        self._u_sup = np.empty(0)
 
     # ------------------------------------------------------------------ limits
     def limits(self, num_envs: int) -> np.ndarray:
@@ -156,10 +157,10 @@ class DriveSystem:
             The new drive state.
         """
         motor, tau = self.motor, self.tau
-        n = state.x.shape[0]
-        u_sup = self.supply.voltage(n)
+        u_sup = self._supply_voltage(state.x.shape[0])
         xm0 = self._motor_part(state.x)
-        out = self.converter.output(action, motor.terminal_currents(xm0), state.switch, u_sup, tau)
+        i_out = np.stack(motor.terminal_currents(xm0.T), axis=1)
+        out = self.converter.output(action, i_out, state.switch, u_sup, tau)
         w0 = state.omega
         w1 = w0 if self.dynamic else self.load.next_speed(state.t + tau, w0, tau, load_noise)
         x, s0 = state.x, 0.0
@@ -173,35 +174,42 @@ class DriveSystem:
         physical = self.physical_state(state.x, x, omega, out.u_mean, u_sup)
         return replace(state, x=x, omega=omega, t=state.t + tau, switch=out.switch_state, physical=physical)
 
+    def _supply_voltage(self, num_envs: int) -> np.ndarray:
+        if self._u_sup.shape[0] != num_envs:
+            self._u_sup = np.array(self.supply.voltage(num_envs), dtype=float)
+        return self._u_sup
+
     def _derivative(self, u: np.ndarray, w0: np.ndarray, w1: np.ndarray):
+        """``f(s, x)`` for the solver: the motor's column equations on the batch, ``u`` held."""
         motor, load, tau, j_total = self.motor, self.load, self.tau, self.j_total
+        u_cols = u.T
         if self.dynamic:
             def f(s: float, x: np.ndarray) -> np.ndarray:
-                omega, xm = x[:, 0], x[:, 1:]
+                cols = x.T
+                omega, xm = cols[0], cols[1:]
                 domega = (motor.torque(xm) - load.load_torque(omega, j_total)) / j_total
-                return np.concatenate((domega[:, None], motor.derivative(xm, u, omega)), axis=1)
+                return np.stack((domega, *motor.derivative(xm, u_cols, omega)), axis=1)
         else:
             dw = w1 - w0
 
             def f(s: float, x: np.ndarray) -> np.ndarray:
-                return motor.derivative(x, u, w0 + dw * (s / tau))
+                return np.stack(motor.derivative(x.T, u_cols, w0 + dw * (s / tau)), axis=1)
         return f
 
     def physical_state(self, x_start: np.ndarray, x_end: np.ndarray, omega: np.ndarray,
                        u_mean: np.ndarray, u_sup: np.ndarray) -> np.ndarray:
         """Assembles the GEM-ordered physical state from ODE states and applied voltages."""
         motor = self.motor
-        xm0, xm1 = self._motor_part(x_start), self._motor_part(x_end)
-        parts = [omega[:, None], motor.torque(xm1)[:, None], motor.currents(xm1),
-                 motor.voltages(u_mean, xm0, xm1, self.tau)]
+        xm0, xm1 = self._motor_part(x_start).T, self._motor_part(x_end).T
+        cols = [omega, motor.torque(xm1), *motor.currents(xm1), *motor.voltages(u_mean.T, xm0, xm1, self.tau)]
         if motor.has_angle:
-            parts.append(xm1[:, -1:])
-        parts += [np.broadcast_to(u_sup, omega.shape)[:, None], motor.extras(xm1)]
-        return np.concatenate(parts, axis=1)
+            cols.append(xm1[-1])
+        cols += [np.broadcast_to(u_sup, omega.shape), *motor.extras(xm1)]
+        return np.stack(np.broadcast_arrays(*cols), axis=1)
 
     def supply_current(self, state: DriveState, action: np.ndarray) -> np.ndarray:
         """Period-averaged supply current (A) the converter would draw for ``action`` now."""
         xm = self._motor_part(state.x)
         u_sup = self.supply.voltage(state.x.shape[0])
-        return self.converter.output(action, self.motor.terminal_currents(xm), state.switch,
-                                     u_sup, self.tau).i_sup
+        i_out = np.stack(self.motor.terminal_currents(xm.T), axis=1)
+        return self.converter.output(action, i_out, state.switch, u_sup, self.tau).i_sup

@@ -84,7 +84,7 @@ class PolynomialStaticLoad(MechanicalLoad):
 
     def load_torque(self, omega: np.ndarray, j_total: np.ndarray | float) -> np.ndarray:
         """T_L(omega) in N·m."""
-        static = np.clip(omega * (j_total / self.tau_decay), -self.a, self.a)
+        static = np.minimum(np.maximum(omega * (j_total / self.tau_decay), -self.a), self.a)
         return np.sign(omega) * self.c * omega**2 + self.b * omega + static
 
 

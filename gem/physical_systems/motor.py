@@ -4,20 +4,33 @@ A motor is a frozen dataclass whose fields are its physical parameters (GEM name
 It declares its names and implements a batched ODE. Everything that maps names to columns of the
 full drive state lives in :class:`~gem.physical_systems.drive_system.DriveSystem`, not here.
 
-Array convention: ``x`` is ``(num_envs, len(ode_names))``, ``u`` is ``(num_envs, len(input_names))``
-(terminal voltages in V, from the converter), ``omega`` is ``(num_envs,)`` mechanical speed in rad/s.
-Equations are plain array arithmetic (no Python ``if`` on values), so they batch and can be compiled.
+Column convention: the physics methods take the states as a sequence of *columns* in
+``ode_names`` order and return tuples of columns, so equations read like the textbook::
+
+    def derivative(self, x, u, omega):
+        i_a, i_e = x                      # ODE states, each (num_envs,)
+        u_a, u_e = u                      # terminal voltages from the converter (V)
+        ...
+        return di_a, di_e
+
+A column is a ``(num_envs,)`` array (the drive passes ``x.T``) or, in a compiled per-environment
+kernel, a scalar. Equations are plain arithmetic (no Python ``if`` on values; use ``np.where``),
+so the same code runs batched in NumPy and per environment when compiled.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar
 
 import numpy as np
 
 from gem.physical_systems.params import check_known_keys, check_positive, validated_fields
+
+Column = Any
+"""A ``(num_envs,)`` array, or a float inside a compiled per-environment kernel."""
+Columns = Sequence[Column]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -80,15 +93,18 @@ class Motor:
             **kwargs: Further fields (``nominal_values``, ``limit_values``).
         """
         params = dict(params or {})
-        known = [f for f in cls.__dataclass_fields__ if f not in ("nominal_values", "limit_values")]
-        check_known_keys(cls.__name__, params, known)
+        check_known_keys(cls.__name__, params, cls.parameter_names())
         return cls(**params, **kwargs)
+
+    @classmethod
+    def parameter_names(cls) -> tuple[str, ...]:
+        """Names of the physical parameters (the dataclass fields but limits and nominal values)."""
+        return tuple(f.name for f in fields(cls) if f.name not in ("nominal_values", "limit_values"))
 
     @property
     def parameters(self) -> dict[str, Any]:
         """The physical parameters by GEM name."""
-        skip = ("nominal_values", "limit_values")
-        return {k: getattr(self, k) for k in self.__dataclass_fields__ if k not in skip}
+        return {k: getattr(self, k) for k in self.parameter_names()}
 
     @property
     def limits(self) -> dict[str, float]:
@@ -101,32 +117,35 @@ class Motor:
         return {**self.default_nominal, **(self.nominal_values or {})}
 
     # ----------------------------------------------------------------- physics interface
-    def derivative(self, x: np.ndarray, u: np.ndarray, omega: np.ndarray) -> np.ndarray:
-        """Time derivative of the ODE states, shape like ``x``."""
-        raise NotImplementedError
+    def derivative(self, x: Columns, u: Columns, omega: Column) -> tuple[Column, ...]:
+        """Time derivatives of the ODE states (one column per ``ode_names`` entry).
 
-    def torque(self, x: np.ndarray) -> np.ndarray:
-        """Electrical torque in N·m, shape ``(num_envs,)``."""
-        raise NotImplementedError
-
-    def currents(self, x: np.ndarray) -> np.ndarray:
-        """Reported currents (``current_names``), shape ``(num_envs, len(current_names))``.
-
-        The default returns the leading ODE states.
+        Args:
+            x: ODE state columns in ``ode_names`` order.
+            u: Terminal voltage columns in ``input_names`` order (V), held over the period.
+            omega: Mechanical speed (rad/s).
         """
-        return x[:, : len(self.current_names)]
+        raise NotImplementedError
 
-    def terminal_currents(self, x: np.ndarray) -> np.ndarray:
+    def torque(self, x: Columns) -> Column:
+        """Electrical torque in N·m."""
+        raise NotImplementedError
+
+    def currents(self, x: Columns) -> tuple[Column, ...]:
+        """Reported currents (``current_names`` order). The default returns the leading ODE states."""
+        return tuple(x[j] for j in range(len(self.current_names)))
+
+    def terminal_currents(self, x: Columns) -> tuple[Column, ...]:
         """Currents flowing out of the converter terminals, one per ``input_names`` entry."""
-        return x[:, : len(self.input_names)]
+        return tuple(x[j] for j in range(len(self.input_names)))
 
-    def voltages(self, u: np.ndarray, x_start: np.ndarray, x_end: np.ndarray, tau: float) -> np.ndarray:
-        """Reported voltages (``voltage_names``) from the period-averaged terminal voltages ``u``.
+    def voltages(self, u: Columns, x_start: Columns, x_end: Columns, tau: float) -> tuple[Column, ...]:
+        """Reported voltages (``voltage_names`` order) from the period-averaged terminal voltages ``u``.
 
         ``x_start``/``x_end`` are the ODE states at the start and end of the period, for motors
         whose reported voltages are in a rotating frame. The default reports ``u`` itself.
         """
-        return u
+        return tuple(u)
 
     def voltage_limits(self, u_max: np.ndarray) -> dict[str, np.ndarray]:
         """Normaliser of each reported voltage, given the converter's largest output voltage.
@@ -140,9 +159,9 @@ class Motor:
         """
         return dict(zip(self.voltage_names, u_max.T, strict=True))
 
-    def extras(self, x: np.ndarray) -> np.ndarray:
-        """Values of ``extra_names``, shape ``(num_envs, len(extra_names))``."""
-        return np.zeros((x.shape[0], 0))
+    def extras(self, x: Columns) -> tuple[Column, ...]:
+        """Values of ``extra_names`` (none by default)."""
+        return ()
 
     def initial_ode_state(self, num_envs: int, values: Mapping[str, np.ndarray]) -> np.ndarray:
         """ODE state at reset: zeros, overridden by ``values`` (name -> (num_envs,) array).

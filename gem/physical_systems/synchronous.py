@@ -44,8 +44,8 @@ from typing import ClassVar
 import numpy as np
 
 from gem.physical_systems.drive_system import wrap_angle
-from gem.physical_systems.motor import Motor
-from gem.physical_systems.transforms import abc_to_alphabeta, abc_to_dq, alphabeta_to_dq, dq_to_abc
+from gem.physical_systems.motor import Column, Columns, Motor
+from gem.physical_systems.transforms import clarke, inverse_clarke, inverse_park, park
 
 _CURRENTS = ("i_a", "i_b", "i_c", "i_sd", "i_sq")
 
@@ -86,7 +86,7 @@ def dq_torque(i_sd: np.ndarray, i_sq: np.ndarray, p: np.ndarray | float, l_d: np
 # --------------------------------------------------------------------------------------------
 # Methods shared by PMSM and SynRM (bound in both class bodies; the SynRM's psi_p is 0).
 # --------------------------------------------------------------------------------------------
-def _post_init(self) -> None:
+def _post_init(self: PMSM | SynRM) -> None:
     Motor.__post_init__(self)
     p = np.asarray(self.p)
     if np.any(p != np.round(p)):
@@ -96,52 +96,52 @@ def _post_init(self) -> None:
         object.__setattr__(self, "p", int(p))
 
 
-def _derivative(self, x: np.ndarray, u: np.ndarray, omega: np.ndarray) -> np.ndarray:
-    """(di_sd/dt, di_sq/dt, dε/dt) from the ABC terminal voltages ``u`` (num_envs, 3).
+def _derivative(self: PMSM | SynRM, x: Columns, u: Columns, omega: Column) -> tuple[Column, Column, Column]:
+    """(di_sd/dt, di_sq/dt, dε/dt) from the held ABC terminal voltages ``u``.
 
     ``u`` is transformed into the rotor frame with the angle in ``x``, so the solver sees the
     voltage vector rotate during the period.
     """
-    i_sd, i_sq, eps = x[:, 0], x[:, 1], x[:, 2]
-    u_dq = abc_to_dq(u, eps)
+    i_sd, i_sq, eps = x[0], x[1], x[2]
+    u_sd, u_sq = park(*clarke(u[0], u[1], u[2]), eps)
     omega_el = self.p * omega
-    di_sd = (u_dq[:, 0] - self.r_s * i_sd + omega_el * self.l_q * i_sq) / self.l_d
-    di_sq = (u_dq[:, 1] - self.r_s * i_sq - omega_el * (self.l_d * i_sd + self.psi_p)) / self.l_q
-    return np.stack((di_sd, di_sq, omega_el), axis=1)
+    di_sd = (u_sd - self.r_s * i_sd + omega_el * self.l_q * i_sq) / self.l_d
+    di_sq = (u_sq - self.r_s * i_sq - omega_el * (self.l_d * i_sd + self.psi_p)) / self.l_q
+    return di_sd, di_sq, omega_el
 
 
-def _torque(self, x: np.ndarray) -> np.ndarray:
-    """T = 1.5 p (psi_p + (l_d - l_q) i_sd) i_sq, shape ``(num_envs,)``."""
-    return dq_torque(x[:, 0], x[:, 1], self.p, self.l_d, self.l_q, self.psi_p)
+def _torque(self: PMSM | SynRM, x: Columns) -> Column:
+    """T = 1.5 p (psi_p + (l_d - l_q) i_sd) i_sq."""
+    return dq_torque(x[0], x[1], self.p, self.l_d, self.l_q, self.psi_p)
 
 
-def _terminal_currents(self, x: np.ndarray) -> np.ndarray:
-    """Phase currents ``i_a, i_b, i_c = T32 Q(ε) i_dq``, shape ``(num_envs, 3)``."""
-    return dq_to_abc(x[:, :2], x[:, 2])
+def _terminal_currents(self: PMSM | SynRM, x: Columns) -> tuple[Column, Column, Column]:
+    """Phase currents ``i_a, i_b, i_c = T32 Q(ε) i_dq``."""
+    return inverse_clarke(*inverse_park(x[0], x[1], x[2]))
 
 
-def _currents(self, x: np.ndarray) -> np.ndarray:
-    """``i_a, i_b, i_c, i_sd, i_sq``, shape ``(num_envs, 5)``."""
-    return np.concatenate((dq_to_abc(x[:, :2], x[:, 2]), x[:, :2]), axis=1)
+def _currents(self: PMSM | SynRM, x: Columns) -> tuple[Column, ...]:
+    """``i_a, i_b, i_c, i_sd, i_sq``."""
+    return (*_terminal_currents(self, x), x[0], x[1])
 
 
-def _voltages(self, u_mean: np.ndarray, x_start: np.ndarray, x_end: np.ndarray,
-              tau: float) -> np.ndarray:
+def _voltages(self: PMSM | SynRM, u_mean: Columns, x_start: Columns, x_end: Columns,
+              tau: float) -> tuple[Column, ...]:
     """``u_a, u_b, u_c`` as applied and the period-averaged ``u_sd, u_sq`` (module docstring)."""
-    eps0 = x_start[:, -1]
-    d_eps = wrap_angle(x_end[:, -1] - eps0)
-    u_dq = alphabeta_to_dq(abc_to_alphabeta(u_mean), eps0 + 0.5 * d_eps)
-    u_dq = u_dq * np.sinc(d_eps / (2.0 * np.pi))[:, None]     # np.sinc(x) = sin(πx)/(πx)
-    return np.concatenate((u_mean, u_dq), axis=1)
+    eps0 = x_start[-1]
+    d_eps = wrap_angle(x_end[-1] - eps0)
+    u_sd, u_sq = park(*clarke(u_mean[0], u_mean[1], u_mean[2]), eps0 + 0.5 * d_eps)
+    shrink = np.sinc(d_eps / (2.0 * np.pi))     # np.sinc(x) = sin(πx)/(πx)
+    return u_mean[0], u_mean[1], u_mean[2], u_sd * shrink, u_sq * shrink
 
 
-def _voltage_limits(self, u_max: np.ndarray) -> dict[str, np.ndarray]:
+def _voltage_limits(self: PMSM | SynRM, u_max: np.ndarray) -> dict[str, np.ndarray]:
     """``u_max`` (= u_sup/2) for the phases, ``4/3 u_max`` (= 2/3 u_sup) for ``u_sd, u_sq``."""
     u_vec = (4.0 / 3.0) * np.max(u_max, axis=1)
     return {"u_a": u_max[:, 0], "u_b": u_max[:, 1], "u_c": u_max[:, 2], "u_sd": u_vec, "u_sq": u_vec}
 
 
-def _initial_ode_state(self, num_envs: int, values: Mapping[str, np.ndarray]) -> np.ndarray:
+def _initial_ode_state(self: PMSM | SynRM, num_envs: int, values: Mapping[str, np.ndarray]) -> np.ndarray:
     """``i_sd, i_sq, epsilon`` at reset: zeros overridden by ``values``; epsilon is wrapped."""
     x = Motor.initial_ode_state(self, num_envs, values)
     x[:, 2] = wrap_angle(x[:, 2])
@@ -155,7 +155,7 @@ def _with_current_alias(defaults: Mapping[str, float], given: Mapping[str, float
     return out
 
 
-def _limits_and_nominal(self) -> tuple[dict[str, float], dict[str, float]]:
+def _limits_and_nominal(self: PMSM | SynRM) -> tuple[dict[str, float], dict[str, float]]:
     given_lim, given_nom = dict(self.limit_values or {}), dict(self.nominal_values or {})
     limits = _with_current_alias(self.default_limits, given_lim)
     nominal = _with_current_alias(self.default_nominal, given_nom)
@@ -168,17 +168,17 @@ def _limits_and_nominal(self) -> tuple[dict[str, float], dict[str, float]]:
     return limits, nominal
 
 
-def _limits(self) -> dict[str, float]:
+def _limits(self: PMSM | SynRM) -> dict[str, float]:
     """Limits by state name (SI); see the module docstring for ``"i"`` and the torque limit."""
     return _limits_and_nominal(self)[0]
 
 
-def _nominal(self) -> dict[str, float]:
+def _nominal(self: PMSM | SynRM) -> dict[str, float]:
     """Nominal values by state name (SI); see the module docstring."""
     return _limits_and_nominal(self)[1]
 
 
-def _mtpa(self, torque: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
+def _mtpa(self: PMSM | SynRM, torque: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
     """Smallest-current ``(i_sd, i_sq)`` producing ``torque`` (N·m), batched.
 
     Bisection on the current amplitude along the MTPA trajectory (:func:`mtpa_currents`), whose

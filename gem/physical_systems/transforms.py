@@ -17,8 +17,10 @@ so ``dq = Q(-ε) T23 abc`` and ``abc = T32 Q(ε) dq``, with ``ε`` the electrica
 ``T32 T23`` projects onto the zero-sum plane: ``alphabeta_to_abc(abc_to_alphabeta(x))`` returns
 ``x`` minus its mean.
 
-Every function works on arrays whose *last* axis holds the components (3 for abc, 2 for αβ/dq);
-the leading axes (usually ``(num_envs,)``) are kept. Angles have the leading shape.
+The column functions (:func:`clarke`, :func:`inverse_clarke`, :func:`park`, :func:`inverse_park`)
+take and return the components separately (arrays or scalars), the form motor equations use.
+The array functions work on arrays whose *last* axis holds the components (3 for abc, 2 for
+αβ/dq); the leading axes (usually ``(num_envs,)``) are kept. Angles have the leading shape.
 """
 
 from __future__ import annotations
@@ -32,90 +34,61 @@ T32 = np.array([[1.0, 0.0], [-0.5, SQRT3 / 2], [-0.5, -SQRT3 / 2]])
 """Inverse Clarke matrix ``(3, 2)``: abc (zero sum) from αβ."""
 
 
+def clarke(a, b, c):
+    """Column form of ``T23``: ``(alpha, beta)`` from the phase quantities ``a, b, c``."""
+    return (2.0 * a - b - c) * (1.0 / 3.0), (b - c) * (1.0 / SQRT3)
+
+
+def inverse_clarke(alpha, beta):
+    """Column form of ``T32``: ``(a, b, c)`` (zero sum) from ``alpha, beta``."""
+    half_beta = (0.5 * SQRT3) * beta
+    return alpha, -0.5 * alpha + half_beta, -0.5 * alpha - half_beta
+
+
+def park(alpha, beta, epsilon):
+    """Column form of ``Q(-ε)``: ``(d, q)`` from ``alpha, beta`` at the electrical angle ``epsilon``."""
+    cos, sin = np.cos(epsilon), np.sin(epsilon)
+    return cos * alpha + sin * beta, cos * beta - sin * alpha
+
+
+def inverse_park(d, q, epsilon):
+    """Column form of ``Q(ε)``: ``(alpha, beta)`` from ``d, q`` at the electrical angle ``epsilon``."""
+    cos, sin = np.cos(epsilon), np.sin(epsilon)
+    return cos * d - sin * q, sin * d + cos * q
+
+
+def _columns(x: np.ndarray, n: int) -> tuple:
+    x = np.asarray(x, dtype=float)
+    if x.shape[-1] != n:
+        raise ValueError(f"expected {n} components on the last axis, got shape {x.shape}")
+    return tuple(x[..., k] for k in range(n))
+
+
 def abc_to_alphabeta(abc: np.ndarray) -> np.ndarray:
-    """Clarke transform ``T23 · abc``.
-
-    Args:
-        abc: ``(..., 3)`` phase quantities.
-
-    Returns:
-        ``(..., 2)`` αβ components; the zero-sequence part of ``abc`` is dropped.
-    """
-    abc = np.asarray(abc, dtype=float)
-    a, b, c = abc[..., 0], abc[..., 1], abc[..., 2]
-    return np.stack(((2.0 * a - b - c) / 3.0, (b - c) / SQRT3), axis=-1)
+    """Clarke transform ``T23 · abc`` on the last axis: ``(..., 3)`` → ``(..., 2)``; zero sequence dropped."""
+    return np.stack(clarke(*_columns(abc, 3)), axis=-1)
 
 
 def alphabeta_to_abc(alphabeta: np.ndarray) -> np.ndarray:
-    """Inverse Clarke transform ``T32 · αβ``.
-
-    Args:
-        alphabeta: ``(..., 2)`` αβ components.
-
-    Returns:
-        ``(..., 3)`` phase quantities with zero sum.
-    """
-    alphabeta = np.asarray(alphabeta, dtype=float)
-    alpha, beta = alphabeta[..., 0], alphabeta[..., 1]
-    half_beta = 0.5 * SQRT3 * beta
-    return np.stack((alpha, -0.5 * alpha + half_beta, -0.5 * alpha - half_beta), axis=-1)
-
-
-def _rotate(xy: np.ndarray, angle: np.ndarray) -> np.ndarray:
-    """``Q(angle) · xy`` on the last axis."""
-    xy = np.asarray(xy, dtype=float)
-    cos, sin = np.cos(angle), np.sin(angle)
-    x, y = xy[..., 0], xy[..., 1]
-    return np.stack((cos * x - sin * y, sin * x + cos * y), axis=-1)
+    """Inverse Clarke transform ``T32 · αβ``: ``(..., 2)`` → ``(..., 3)`` with zero sum."""
+    return np.stack(inverse_clarke(*_columns(alphabeta, 2)), axis=-1)
 
 
 def alphabeta_to_dq(alphabeta: np.ndarray, epsilon: np.ndarray) -> np.ndarray:
-    """Park transform ``Q(-ε) · αβ``: stator frame to the rotor frame.
-
-    Args:
-        alphabeta: ``(..., 2)`` αβ components.
-        epsilon: Electrical rotor angle in rad, shape ``(...)`` (or broadcastable).
-
-    Returns:
-        ``(..., 2)`` dq components.
-    """
-    return _rotate(alphabeta, -np.asarray(epsilon, dtype=float))
+    """Park transform ``Q(-ε) · αβ`` (stator to rotor frame); ``epsilon`` electrical, shape ``(...)``."""
+    return np.stack(park(*_columns(alphabeta, 2), np.asarray(epsilon, dtype=float)), axis=-1)
 
 
 def dq_to_alphabeta(dq: np.ndarray, epsilon: np.ndarray) -> np.ndarray:
-    """Inverse Park transform ``Q(ε) · dq``: rotor frame to the stator frame.
-
-    Args:
-        dq: ``(..., 2)`` dq components.
-        epsilon: Electrical rotor angle in rad, shape ``(...)`` (or broadcastable).
-
-    Returns:
-        ``(..., 2)`` αβ components.
-    """
-    return _rotate(dq, np.asarray(epsilon, dtype=float))
+    """Inverse Park transform ``Q(ε) · dq`` (rotor to stator frame)."""
+    return np.stack(inverse_park(*_columns(dq, 2), np.asarray(epsilon, dtype=float)), axis=-1)
 
 
 def abc_to_dq(abc: np.ndarray, epsilon: np.ndarray) -> np.ndarray:
-    """``Q(-ε) · T23 · abc``.
-
-    Args:
-        abc: ``(..., 3)`` phase quantities.
-        epsilon: Electrical rotor angle in rad, shape ``(...)``.
-
-    Returns:
-        ``(..., 2)`` dq components.
-    """
+    """``Q(-ε) · T23 · abc``: ``(..., 3)`` → ``(..., 2)``."""
     return alphabeta_to_dq(abc_to_alphabeta(abc), epsilon)
 
 
 def dq_to_abc(dq: np.ndarray, epsilon: np.ndarray) -> np.ndarray:
-    """``T32 · Q(ε) · dq``.
-
-    Args:
-        dq: ``(..., 2)`` dq components.
-        epsilon: Electrical rotor angle in rad, shape ``(...)``.
-
-    Returns:
-        ``(..., 3)`` phase quantities with zero sum.
-    """
+    """``T32 · Q(ε) · dq``: ``(..., 2)`` → ``(..., 3)`` with zero sum."""
     return alphabeta_to_abc(dq_to_alphabeta(dq, epsilon))

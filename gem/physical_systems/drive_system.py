@@ -41,6 +41,14 @@ class DriveState:
     physical: np.ndarray
 
 
+def stack_columns(cols, n: int) -> np.ndarray:
+    """``(n, len(cols))`` array from columns that are ``(n,)`` arrays or scalars."""
+    out = np.empty((n, len(cols)))
+    for j, c in enumerate(cols):
+        out[:, j] = c
+    return out
+
+
 def wrap_angle(angle: np.ndarray) -> np.ndarray:
     """Wraps an angle to [-π, π)."""
     return (angle + np.pi) % (2.0 * np.pi) - np.pi
@@ -159,7 +167,7 @@ class DriveSystem:
         motor, tau = self.motor, self.tau
         u_sup = self._supply_voltage(state.x.shape[0])
         xm0 = self._motor_part(state.x)
-        i_out = np.stack(motor.terminal_currents(xm0.T), axis=1)
+        i_out = stack_columns(motor.terminal_currents(xm0.T), xm0.shape[0])
         out = self.converter.output(action, i_out, state.switch, u_sup, tau)
         w0 = state.omega
         w1 = w0 if self.dynamic else self.load.next_speed(state.t + tau, w0, tau, load_noise)
@@ -188,12 +196,12 @@ class DriveSystem:
                 cols = x.T
                 omega, xm = cols[0], cols[1:]
                 domega = (motor.torque(xm) - load.load_torque(omega, j_total)) / j_total
-                return np.stack((domega, *motor.derivative(xm, u_cols, omega)), axis=1)
+                return stack_columns((domega, *motor.derivative(xm, u_cols, omega)), x.shape[0])
         else:
             dw = w1 - w0
 
             def f(s: float, x: np.ndarray) -> np.ndarray:
-                return np.stack(motor.derivative(x.T, u_cols, w0 + dw * (s / tau)), axis=1)
+                return stack_columns(motor.derivative(x.T, u_cols, w0 + dw * (s / tau)), x.shape[0])
         return f
 
     def physical_state(self, x_start: np.ndarray, x_end: np.ndarray, omega: np.ndarray,
@@ -204,12 +212,12 @@ class DriveSystem:
         cols = [omega, motor.torque(xm1), *motor.currents(xm1), *motor.voltages(u_mean.T, xm0, xm1, self.tau)]
         if motor.has_angle:
             cols.append(xm1[-1])
-        cols += [np.broadcast_to(u_sup, omega.shape), *motor.extras(xm1)]
-        return np.stack(np.broadcast_arrays(*cols), axis=1)
+        cols += [u_sup, *motor.extras(xm1)]
+        return stack_columns(cols, omega.shape[0])
 
     def supply_current(self, state: DriveState, action: np.ndarray) -> np.ndarray:
         """Period-averaged supply current (A) the converter would draw for ``action`` now."""
         xm = self._motor_part(state.x)
         u_sup = self.supply.voltage(state.x.shape[0])
-        i_out = np.stack(self.motor.terminal_currents(xm.T), axis=1)
+        i_out = stack_columns(self.motor.terminal_currents(xm.T), xm.shape[0])
         return self.converter.output(action, i_out, state.switch, u_sup, self.tau).i_sup

@@ -97,11 +97,12 @@ class ConstantSpeedLoad(MechanicalLoad):
 
     def initial_speed(self, num_envs: int) -> np.ndarray:
         """``omega_fixed``."""
-        return np.broadcast_to(np.asarray(self.omega_fixed, float), (num_envs,)).copy()
+        return np.full(num_envs, self.omega_fixed) if np.ndim(self.omega_fixed) == 0 else \
+            np.array(np.broadcast_to(self.omega_fixed, (num_envs,)), dtype=float)
 
     def next_speed(self, t_end, omega, tau, noise):
-        """``omega_fixed``."""
-        return self.initial_speed(omega.shape[0])
+        """``omega_fixed`` (the speed array is reused: it never changes)."""
+        return omega
 
 
 @dataclass(frozen=True, kw_only=True)

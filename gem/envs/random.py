@@ -35,6 +35,17 @@ class EnvRandom:
             self.generators[i] = np.random.default_rng(s)
         self._cursor[idx] = self.block
 
+    def ensure(self, k: int) -> None:
+        """Refills the buffers of environments with fewer than ``k`` normals left.
+
+        Called once at the start of every step with the step's number of draws, so that the draws
+        of a step never straddle a refill, whichever code path (NumPy or compiled) consumes them.
+        """
+        stale = np.flatnonzero(self._cursor + k > self.block)
+        for i in stale:
+            self._buf[i] = self.generators[i].standard_normal(self.block)
+        self._cursor[stale] = 0
+
     def normal(self, k: int = 1, idx: np.ndarray | None = None) -> np.ndarray:
         """Next ``k`` standard normals of every environment (or of those in ``idx``).
 

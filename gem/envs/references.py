@@ -13,7 +13,8 @@ of a step compares the new state with it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from typing import ClassVar
 
 import numpy as np
 
@@ -39,6 +40,9 @@ class ReferenceGenerator:
     def __post_init__(self) -> None:
         if self.low is not None and self.high is not None and not self.low <= self.high:
             raise ValueError(f"{type(self).__name__}: low ({self.low}) must be <= high ({self.high})")
+
+    draws_per_step: ClassVar[int] = 0
+    """Standard normals consumed by :meth:`advance`."""
 
     def memory(self, num_envs: int) -> Memory:
         """Per-environment arrays of this generator."""
@@ -83,6 +87,7 @@ class WienerReference(ReferenceGenerator):
     """
 
     sigma_range: tuple[float, float] = (0.1, 1.0)
+    draws_per_step = 1
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -191,6 +196,11 @@ class SwitchedReference(ReferenceGenerator):
         if self.p is not None and (len(self.p) != len(self.generators) or not np.isclose(sum(self.p), 1)):
             raise ValueError("SwitchedReference: p must have one probability per generator and sum to 1")
 
+    @property
+    def draws_per_step(self) -> int:
+        """Normals consumed per step: those of every sub-generator."""
+        return sum(g.draws_per_step for g in self.generators)
+
     def bound(self, state: str, low: float, high: float) -> SwitchedReference:
         """Copy whose sub-generators reference ``state`` in ``[low, high]`` where not set."""
         subs = tuple(_bind(g, state, low, high) for g in self.generators)
@@ -243,7 +253,7 @@ def _bind(gen: ReferenceGenerator, state: str, low: float, high: float) -> Refer
     if isinstance(gen, SwitchedReference):
         return gen.bound(gen.state or state, low if gen.low is None else gen.low,
                          high if gen.high is None else gen.high)
-    kwargs = {k: getattr(gen, k) for k in gen.__dataclass_fields__}
+    kwargs = {f.name: getattr(gen, f.name) for f in fields(gen)}
     kwargs.update(state=gen.state or state, low=low if gen.low is None else gen.low,
                   high=high if gen.high is None else gen.high)
     return type(gen)(**kwargs)

@@ -205,16 +205,27 @@ def default_episode_steps(task: str, action_type: str, tau: float | None = None)
     return int(round(EPISODE_SECONDS[task] / (tau or TAU[action_type])))
 
 
-def make_env(render_mode: str | None = None, **kwargs: Any) -> GemEnv:
-    """Single-environment entry point (``gym.make``); arguments as :func:`make_task`."""
-    return GemEnv(make_task(**kwargs), render_mode=render_mode)
+def make_env(render_mode: str | None = None, compiled: bool = True, **kwargs: Any) -> GemEnv:
+    """Single-environment entry point (``gym.make``).
+
+    ``compiled`` as :func:`make_vec_env`; the other arguments as :func:`make_task`.
+    """
+    return GemEnv(make_task(**kwargs), render_mode=render_mode, compiled=compiled)
 
 
 def make_vec_env(num_envs: int = 1, max_episode_steps: int | None = None, render_mode: str | None = None,
-                 **kwargs: Any) -> GemVectorEnv:
-    """Vector entry point (``gym.make_vec(..., vectorization_mode="vector_entry_point")``)."""
+                 compiled: bool = True, **kwargs: Any) -> GemVectorEnv:
+    """Vector entry point (``gym.make_vec(..., vectorization_mode="vector_entry_point")``).
+
+    Args:
+        num_envs: Batch size.
+        max_episode_steps: Truncation horizon (the registered default through ``make_vec``).
+        render_mode: Rendering mode.
+        compiled: Use the compiled step where the task allows it (see :mod:`gem.envs.compiled`).
+        **kwargs: Task arguments, as :func:`make_task`.
+    """
     return GemVectorEnv(make_task(**kwargs), num_envs=num_envs, max_episode_steps=max_episode_steps,
-                        render_mode=render_mode)
+                        render_mode=render_mode, compiled=compiled)
 
 
 def env_ids() -> list[str]:

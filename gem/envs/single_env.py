@@ -22,12 +22,13 @@ class GemEnv(gym.Env):
     Args:
         task: The task definition (see :func:`gem.make_task`).
         render_mode: ``None``.
+        compiled: Use the compiled step where possible (see :class:`GemVectorEnv`).
     """
 
     metadata = {"render_modes": []}
 
-    def __init__(self, task: DriveTask, render_mode: str | None = None):
-        self.vector = GemVectorEnv(task, num_envs=1, autoreset=False)
+    def __init__(self, task: DriveTask, render_mode: str | None = None, compiled: bool = True):
+        self.vector = GemVectorEnv(task, num_envs=1, autoreset=False, compiled=compiled)
         self.task = task
         self.action_space = self.vector.single_action_space
         self.observation_space = self.vector.single_observation_space

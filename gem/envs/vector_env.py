@@ -29,12 +29,15 @@ class GemVectorEnv(VectorEnv):
         max_episode_steps: Truncation horizon (``None``: never truncate).
         autoreset: Reset finished environments within ``step`` (the single view turns this off).
         render_mode: ``None`` (rendering is added by the visualisation module).
+        compiled: Run the step as one numba kernel built from the components (see
+            :mod:`gem.envs.compiled`); ``False`` keeps the NumPy step. Tasks the kernel does not
+            support use the NumPy step with a warning. Both give the same results.
     """
 
     metadata = {"autoreset_mode": AutoresetMode.SAME_STEP, "render_modes": []}
 
     def __init__(self, task: DriveTask, num_envs: int = 1, max_episode_steps: int | None = None,
-                 autoreset: bool = True, render_mode: str | None = None):
+                 autoreset: bool = True, render_mode: str | None = None, compiled: bool = True):
         if int(num_envs) != num_envs or num_envs < 1:
             raise ValueError(f"num_envs must be an integer >= 1, got {num_envs!r}")
         if max_episode_steps is not None and (int(max_episode_steps) != max_episode_steps or max_episode_steps < 1):
@@ -63,6 +66,10 @@ class GemVectorEnv(VectorEnv):
         self._steps = np.zeros(self.num_envs, dtype=np.int64)
         self._state = None
         self._needs_reset = np.ones(self.num_envs, dtype=bool)
+        self._draws_per_step = (int(self.drive.load.random) + sum(g.draws_per_step for g in task.references)
+                                + (len(task.observed) if task.noise is not None else 0))
+        self._kernel = None
+        self._compile = compiled
 
     # ------------------------------------------------------------------ public attributes
     @property
@@ -97,6 +104,11 @@ class GemVectorEnv(VectorEnv):
         return self._ref * self._limits[:, self._ref_cols]
 
     @property
+    def compiled(self) -> bool:
+        """Whether steps run as one compiled kernel (known after the first reset)."""
+        return self._kernel is not None
+
+    @property
     def tau(self) -> float:
         """Control period in s."""
         return self.drive.tau
@@ -129,6 +141,10 @@ class GemVectorEnv(VectorEnv):
                    for k, v in (options.get("initial_state") or {}).items()}
         self._state = self.drive.reset(self.num_envs, initial)
         self._reset_rest(idx)
+        if self._compile:
+            from gem.envs.compiled import compile_step
+            self._kernel = compile_step(self)
+            self._compile = False
         return self._observe(self._state.physical / self._limits), {}
 
     def _reset_rest(self, idx: np.ndarray) -> None:
@@ -153,26 +169,11 @@ class GemVectorEnv(VectorEnv):
             bad = np.flatnonzero(self._needs_reset).tolist()
             raise RuntimeError(f"environment(s) {bad} finished their episode: call reset() before step()")
         action = self._check_action(actions)
-        noise = self.rnd.normal(1)[:, 0] if self.drive.load.random else None
-        applied = self._dq_to_legs(action) if self.task.action_frame == "dq" else action
-        state = self.drive.step(self._state, applied, noise)
-        self._state = state
-        norm = state.physical / self._limits
-        finite = np.isfinite(norm).all(axis=1)
-        violated = ~finite
-        for c in self.task.constraints:
-            violated |= c.violated(norm, self.drive.index)
-        reward = self.task.reward(norm[:, self._ref_cols], self._ref, violated)
-        reward = np.where(finite, reward, self.task.reward.penalty)
-        self._steps += 1
-        terminated = violated
-        truncated = np.zeros(self.num_envs, bool) if self.max_episode_steps is None else \
-            self._steps >= self.max_episode_steps
-        if self.task.last_action:
-            self._last_action = self.task.action_features(action)
-        for k, (g, mem) in enumerate(zip(self.task.references, self._ref_mem, strict=True)):
-            self._ref[:, k] = g.advance(mem, self.rnd, self.drive.tau)
-        obs = self._observe(norm)
+        self.rnd.ensure(self._draws_per_step)
+        if self._kernel is not None:
+            obs, reward, terminated, truncated, finite = self._kernel.step(self, action)
+        else:
+            obs, reward, terminated, truncated, finite = self._advance(action)
         info: dict[str, Any] = {}
         if not finite.all():
             info["nonfinite_state"] = ~finite
@@ -189,6 +190,27 @@ class GemVectorEnv(VectorEnv):
             else:
                 self._needs_reset |= done
         return obs, reward.astype(np.float64), terminated, truncated, info
+
+    def _advance(self, action: np.ndarray) -> tuple[np.ndarray, ...]:
+        """The NumPy step: physics, constraints, reward, references, observation."""
+        noise = self.rnd.normal(1)[:, 0] if self.drive.load.random else None
+        applied = self._dq_to_legs(action) if self.task.action_frame == "dq" else action
+        state = self.drive.step(self._state, applied, noise)
+        self._state = state
+        norm = state.physical / self._limits
+        finite = np.isfinite(norm).all(axis=1)
+        violated = ~finite
+        for c in self.task.constraints:
+            violated |= c.violated(norm, self.drive.index)
+        reward = self.task.reward(norm[:, self._ref_cols], self._ref, violated)
+        self._steps += 1
+        truncated = np.zeros(self.num_envs, bool) if self.max_episode_steps is None else \
+            self._steps >= self.max_episode_steps
+        if self.task.last_action:
+            self._last_action = self.task.action_features(action)
+        for k, (g, mem) in enumerate(zip(self.task.references, self._ref_mem, strict=True)):
+            self._ref[:, k] = g.advance(mem, self.rnd, self.drive.tau)
+        return self._observe(norm), reward, violated, truncated, finite
 
     # ------------------------------------------------------------------ helpers
     def _dq_to_legs(self, action: np.ndarray) -> np.ndarray:

@@ -230,4 +230,4 @@ class ShuntDc(Motor):
 
     def extras(self, x: Columns) -> tuple[Column]:
         """``i_sum = i_a + i_e``."""
-        return self.terminal_currents(x)
+        return (x[0] + x[1],)

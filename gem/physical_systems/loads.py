@@ -182,4 +182,4 @@ class OrnsteinUhlenbeckLoad(MechanicalLoad):
         decay = np.exp(-self.theta * tau)
         spread = self.sigma * np.sqrt((1.0 - decay**2) / (2.0 * self.theta))
         nxt = self.mu + (omega - self.mu) * decay + spread * noise
-        return np.clip(nxt, self.omega_min, self.omega_max)
+        return np.minimum(np.maximum(nxt, self.omega_min), self.omega_max)

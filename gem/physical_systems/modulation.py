@@ -15,26 +15,33 @@ import numpy as np
 from gem.physical_systems.transforms import inverse_clarke, inverse_park
 
 
-def b6_leg_actions(u_alpha: np.ndarray, u_beta: np.ndarray, u_sup: np.ndarray) -> np.ndarray:
-    """Continuous B6 actions ``a_x in [-1, 1]`` (leg voltage ``a_x u_sup / 2``) for a voltage vector.
+def b6_actions(u_alpha, u_beta, u_sup):
+    """Continuous B6 actions ``(a_a, a_b, a_c)`` in [-1, 1] for a stator-frame voltage vector.
+
+    Column form (arrays or scalars): leg voltage ``a_x u_sup / 2``.
 
     Args:
-        u_alpha: Stator-frame voltage α component (V), ``(num_envs,)``.
-        u_beta: Stator-frame voltage β component (V), ``(num_envs,)``.
-        u_sup: DC-link voltage (V), ``(num_envs,)``.
-
-    Returns:
-        ``(num_envs, 3)`` leg actions.
+        u_alpha: Voltage α component (V).
+        u_beta: Voltage β component (V).
+        u_sup: DC-link voltage (V).
     """
-    phases = np.stack(inverse_clarke(u_alpha, u_beta), axis=-1)
-    legs = phases - 0.5 * (phases.max(axis=-1, keepdims=True) + phases.min(axis=-1, keepdims=True))
-    half = 0.5 * np.asarray(u_sup, dtype=float)[..., None]
-    peak = np.abs(legs).max(axis=-1, keepdims=True)
-    scale = np.minimum(1.0, np.divide(half, peak, out=np.ones_like(peak), where=peak > 0))
-    return legs * scale / half
+    u_a, u_b, u_c = inverse_clarke(u_alpha, u_beta)
+    hi = np.maximum(np.maximum(u_a, u_b), u_c)
+    lo = np.minimum(np.minimum(u_a, u_b), u_c)
+    shift = 0.5 * (hi + lo)                       # min-max zero-sequence injection
+    half = 0.5 * u_sup
+    peak = 0.5 * (hi - lo)                        # largest |leg voltage| after the shift
+    scale = half / np.maximum(peak, half)         # <= 1: shorten vectors outside the hexagon
+    gain = scale / half
+    return (u_a - shift) * gain, (u_b - shift) * gain, (u_c - shift) * gain
+
+
+def b6_leg_actions(u_alpha: np.ndarray, u_beta: np.ndarray, u_sup: np.ndarray) -> np.ndarray:
+    """Array form of :func:`b6_actions`: ``(num_envs, 3)`` leg actions."""
+    return np.stack(b6_actions(u_alpha, u_beta, np.asarray(u_sup, dtype=float)), axis=-1)
 
 
 def dq_to_b6_actions(u_sd: np.ndarray, u_sq: np.ndarray, epsilon: np.ndarray,
                      u_sup: np.ndarray) -> np.ndarray:
-    """Continuous B6 actions for a rotor-frame voltage ``(u_sd, u_sq)`` (V) at the angle ``epsilon``."""
+    """Continuous B6 actions ``(num_envs, 3)`` for a rotor-frame voltage ``(u_sd, u_sq)`` (V) at ``epsilon``."""
     return b6_leg_actions(*inverse_park(u_sd, u_sq, epsilon), u_sup)

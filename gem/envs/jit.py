@@ -1,0 +1,119 @@
+"""Compile component methods with numba without rewriting them.
+
+A component's equations are ordinary methods written in the column form (see
+:mod:`gem.physical_systems.motor`). :func:`jit_method` compiles such a method as it is: ``self``
+becomes a named tuple of the component's numeric attributes, and every plain Python function the
+method calls (for example the Park transform) is compiled the same way, recursively. The NumPy
+path keeps calling the original methods, so the equations exist once.
+
+A method can be compiled when it only does arithmetic and NumPy calls that numba supports on
+scalars, reads numeric attributes of ``self``, and calls module-level functions (not other
+methods of ``self``). When that fails, the environment keeps the NumPy path.
+"""
+
+from __future__ import annotations
+
+import types
+from collections import namedtuple
+from numbers import Number
+from typing import Any
+
+import numpy as np
+
+try:  # numba is a dependency, but gem must still work (more slowly) where it cannot be imported
+    import numba
+except ImportError:  # pragma: no cover
+    numba = None
+
+
+class NotCompilable(Exception):
+    """The task uses something the compiled step does not support (the NumPy path is used)."""
+
+
+_JITTED: dict[Any, Any] = {}
+_TUPLES: dict[tuple, type] = {}
+
+
+def _python_functions(fn: types.FunctionType) -> dict[str, types.FunctionType]:
+    """Plain Python functions named in ``fn``'s globals (candidates for recursive compilation)."""
+    out = {}
+    for name in fn.__code__.co_names:
+        obj = fn.__globals__.get(name)
+        if isinstance(obj, types.FunctionType) and not obj.__module__.startswith(("numpy", "numba")):
+            out[name] = obj
+    return out
+
+
+def jit_function(fn: types.FunctionType) -> Any:
+    """numba-compiled copy of ``fn`` whose called Python functions are compiled too (cached)."""
+    if numba is None:
+        raise NotCompilable("numba is not installed")
+    if fn in _JITTED:
+        return _JITTED[fn]
+    scope = dict(fn.__globals__)
+    for name, callee in _python_functions(fn).items():
+        scope[name] = jit_function(callee)
+    copy = types.FunctionType(fn.__code__, scope, fn.__name__, fn.__defaults__, fn.__closure__)
+    _JITTED[fn] = numba.njit(copy)
+    return _JITTED[fn]
+
+
+def fingerprint(functions: list[types.FunctionType]) -> str:
+    """Text that changes whenever the bytecode of ``functions`` or of anything they call changes."""
+    seen: dict[Any, None] = {}
+    todo = list(functions)
+    while todo:
+        fn = todo.pop()
+        if fn not in seen:
+            seen[fn] = None
+            todo.extend(_python_functions(fn).values())
+    parts = sorted(f"{f.__module__}.{f.__qualname__}:{f.__code__.co_code.hex()}:{f.__code__.co_consts!r}"
+                   for f in seen)
+    return "\n".join(parts)
+
+
+def _attribute_names(fn: types.FunctionType, seen: set | None = None) -> set[str]:
+    """Names that ``fn`` and the functions it calls may read from ``self``."""
+    seen = set() if seen is None else seen
+    if fn in seen:
+        return set()
+    seen.add(fn)
+    names = set(fn.__code__.co_names)
+    for callee in _python_functions(fn).values():
+        names |= _attribute_names(callee, seen)
+    return names
+
+
+def params_tuple(obj: Any, methods: list[types.FunctionType]) -> tuple:
+    """Named tuple of the numeric attributes of ``obj`` that ``methods`` may read.
+
+    Raises:
+        NotCompilable: If such an attribute is a per-environment array.
+    """
+    names = sorted(set().union(*(_attribute_names(m) for m in methods)))
+    values = {}
+    for name in names:
+        try:
+            value = getattr(obj, name)
+        except AttributeError:
+            continue
+        if isinstance(value, (bool, np.bool_)):
+            continue
+        if isinstance(value, (Number, np.number)):
+            values[name] = float(value) if isinstance(value, (float, np.floating)) else int(value)
+        elif isinstance(value, np.ndarray) and value.ndim > 0 and value.dtype.kind in "fi":
+            raise NotCompilable(f"{type(obj).__name__}.{name} is a per-environment array")
+    key = (type(obj).__name__, tuple(values))
+    if key not in _TUPLES:
+        # A module-level class with a stable name, so numba's on-disk cache recognises the type.
+        name = f"{type(obj).__name__}Params__" + "__".join(values)
+        cls = globals().get(name) or namedtuple(name, list(values), module=__name__)
+        globals()[name] = cls
+        _TUPLES[key] = cls
+    return _TUPLES[key](**values)
+
+
+def own_method(obj: Any, name: str, base: type) -> types.FunctionType | None:
+    """The function behind ``obj.name`` if the class overrides ``base``'s, else ``None``."""
+    fn = getattr(type(obj), name)
+    return None if fn is getattr(base, name, None) else fn

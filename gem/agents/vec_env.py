@@ -52,7 +52,11 @@ class SB3VecEnv(VecEnv):
 
     # ------------------------------------------------------------------ core API
     def reset(self) -> np.ndarray:
-        """Resets every environment with the seeds/options set since the last reset."""
+        """Resets every environment with the seeds/options set since the last reset.
+
+        Without a pending ``seed()`` the environments' random streams continue. If only some
+        environments have a pending seed, the others are re-seeded from fresh entropy.
+        """
         seeds = self._seeds
         seed = None if all(s is None for s in seeds) else [None if s is None else int(s) for s in seeds]
         obs, info = self.venv.reset(seed=seed, options=_merge_options(self._options, self.num_envs))

@@ -98,7 +98,13 @@ class CompiledStep:
         if key not in _KERNELS:
             _KERNELS[key] = self._compile(source, parallel)
         self.kernel = _KERNELS[key]
-        self._args = self._static_args(env)
+        self._mpv = np.array(self.mp, dtype=float).reshape(-1)
+        self._lpv = np.array(self.lp, dtype=float).reshape(-1) if len(self.lp) else np.zeros(1)
+        args = self._static_args(env)
+        names = list(args)
+        cut = names.index("substeps") + 1        # the kernel takes max_steps after substeps
+        self._args = tuple(args[k] for k in names[:cut])
+        self._args_tail = tuple(args[k] for k in names[cut:])
         self._run(env, self._zero_action(env), copy=True)     # compiles now, so errors surface here
 
     @staticmethod
@@ -121,6 +127,7 @@ class CompiledStep:
         The file name fingerprints the source and the bytecode of every component function it calls.
         """
         scope: dict[str, Any] = {"np": np, "prange": jit.numba.prange if parallel else range,
+                                 "MPT": type(self.mp), "LPT": type(self.lp),
                                  "wrap_angle": jit.jit_function(wrap_angle),
                                  "b6_actions": jit.jit_function(b6_actions),
                                  "inverse_park": jit.jit_function(inverse_park)}
@@ -169,12 +176,15 @@ class CompiledStep:
             src(f"return {_tuple(['dom'] + [f'dm[{j}]' for j in range(km)])}")
         src.depth -= 1
         src("")
-        src("def kernel(X, W, T, SW, PH, A, LIM, USUP, REF, RM, LAST, STEPS, BUF, CUR, OBS, REW, TERM, TRUNC,"
-            " FIN, MP, LP, tau, JT, til, substeps, max_steps, CM, CO, CFULL, CGAIN, CBIAS, CLA, CLOW, CHIGH,"
+        src("def kernel(X, W, T, SW, PH, A, LIM, USUP, REF, RM, LAST, STEPS, BUF, CUR, NBUF, NCUR, OBS, REW, TERM,"
+            " TRUNC, FIN, MPV, LPV, tau, JT, til, substeps, max_steps, CM, CO, CFULL, CGAIN, CBIAS, CLA, CLOW, CHIGH,"
             " TAB, RW, RWID, rpow, rtotal, penalty, RLO, RHI, NS, pp):")
         src.depth += 1
         src("for i in prange(X.shape[0]):")
         src.depth += 1
+        # built per environment: parallel (parfor) lowering cannot pass named tuples into the loop
+        src(f"MP = MPT({', '.join(self._unpack('MPV', self.mp))})")
+        src(f"LP = LPT({', '.join(self._unpack('LPV', self.lp))})")
         src("u_sup = USUP[i]")
         src("w0 = W[i]")
         xs = [f"x{j}" for j in range(kx)]
@@ -216,7 +226,7 @@ class CompiledStep:
             col = 0
             for k, table in enumerate(topo.tables):
                 for j in range(table.shape[1]):
-                    src(f"s{col} = TAB[{k}][act[{k}], {j}]")
+                    src(f"s{col} = TAB[{k}, act[{k}], {j}]")
                     col += 1
             for leg in range(n_legs):
                 src(f"if s{leg} == -1:")
@@ -343,17 +353,18 @@ class CompiledStep:
                     src(f"LAST[i, {k}] = A[i, {k}]")
         # references
         for r, g in enumerate(task.references):
-            src(f"RM[{r}][1, i] = RM[{r}][1, i] + tau")
+            row = {name: f"RM[{r}, {j}, i]" for j, name in enumerate(g.rows)}
+            src(f"{row['t']} = {row['t']} + tau")
             if isinstance(g, WienerReference):
-                src(f"v = RM[{r}][0, i] + RM[{r}][2, i] * np.sqrt(tau) * BUF[i, CUR[i]]")
+                src(f"v = {row['value']} + {row['sigma']} * np.sqrt(tau) * BUF[i, CUR[i]]")
                 src("CUR[i] += 1")
             elif isinstance(g, ConstReference):
-                src(f"v = RM[{r}][0, i]")
+                src(f"v = {row['value']}")
             else:
-                phase = f"RM[{r}][4, i] * RM[{r}][1, i] + RM[{r}][5, i]"
-                src(f"v = RM[{r}][6, i] + RM[{r}][3, i] * shape_{g.shape}({phase})")
+                phase = f"{row['freq']} * {row['t']} + {row['phase']}"
+                src(f"v = {row['offset']} + {row['amp']} * shape_{g.shape}({phase})")
             src(f"v = min(max(v, RLO[{r}]), RHI[{r}])")
-            src(f"RM[{r}][0, i] = v")
+            src(f"{row['value']} = v")
             src(f"REF[i, {r}] = v")
         # observation
         for k, name in enumerate(task.observed):
@@ -362,8 +373,8 @@ class CompiledStep:
             else:
                 src(f"o = n{idx[name]}")
             if task.noise is not None:
-                src(f"o = o + BUF[i, CUR[i]] * NS[{k}]")
-                src("CUR[i] += 1")
+                src(f"o = o + NBUF[i, NCUR[i]] * NS[{k}]")
+                src("NCUR[i] += 1")
             src("if np.isnan(o):")
             src("    o = 0.0")
             src(f"OBS[i, {k}] = min(max(o, {-OBS_BOUND}), {OBS_BOUND})")
@@ -375,6 +386,10 @@ class CompiledStep:
                 src(f"OBS[i, {n_obs + len(task.references) + k}] = LAST[i, {k}]")
         return src.text()
 
+    @staticmethod
+    def _unpack(name: str, params: tuple) -> list[str]:
+        return [f"int({name}[{k}])" if isinstance(v, int) else f"{name}[{k}]" for k, v in enumerate(params)]
+
     # ------------------------------------------------------------------ runtime
     def _static_args(self, env: Any) -> dict[str, Any]:
         task, drive = env.task, env.drive
@@ -384,7 +399,7 @@ class CompiledStep:
             tau=drive.tau, JT=float(drive.j_total), til=float(np.max(drive.converter.interlocking_time)),
             substeps=drive.substeps, CM=topo.matrix, CO=topo.offset, CFULL=topo.full_leg, CGAIN=topo.duty_gain,
             CBIAS=topo.duty_bias, CLA=topo.leg_action, CLOW=topo.action_low, CHIGH=topo.action_high,
-            TAB=tuple(t.astype(np.int64) for t in topo.tables),
+            TAB=_pad_tables(topo.tables),
             RW=np.asarray(task.reward.weights, float), RWID=np.asarray(task.reward.widths, float),
             rpow=float(task.reward.power), rtotal=float(np.sum(task.reward.weights)),
             penalty=float(task.reward.penalty),
@@ -393,15 +408,6 @@ class CompiledStep:
             NS=env._noise_scale if env._noise_scale is not None else np.zeros(1),
             pp=float(getattr(motor, motor.pole_pairs_param)) if motor.pole_pairs_param else 1.0,
         )
-
-    def _ref_memory(self, env: Any) -> tuple:
-        """Per reference a (7, num_envs) array view set: value, t, sigma, amp, freq, phase, offset."""
-        out = []
-        for mem in env._ref_mem:
-            rows = [mem["value"], mem["t"], mem.get("sigma", mem["t"]), mem.get("amp", mem["t"]),
-                    mem.get("freq", mem["t"]), mem.get("phase", mem["t"]), mem.get("offset", mem["t"])]
-            out.append(np.stack(rows))
-        return tuple(out)
 
     def step(self, env: Any, action: np.ndarray) -> tuple[np.ndarray, ...]:
         """Runs one compiled step on ``env``'s arrays (updated in place)."""
@@ -412,21 +418,26 @@ class CompiledStep:
         n = env.num_envs
         obs = np.empty((n, env.single_observation_space.shape[0]), np.float32)
         rew, term, trunc, fin = np.empty(n), np.empty(n, bool), np.empty(n, bool), np.empty(n, bool)
-        rm = self._ref_memory(env)
+        rm = env._ref_block.copy() if copy else env._ref_block
         a = np.ascontiguousarray(action, dtype=np.int64 if self.finite and env.task.action_frame != "dq" else float)
         mutable = [st.x, st.omega, st.t, st.switch, st.physical, env._ref, env._last_action, env._steps,
-                   env.rnd._buf, env.rnd._cursor]
+                   env.rnd._buf, env.rnd._cursor, env.noise_rnd._buf, env.noise_rnd._cursor]
         if copy:
             mutable = [m.copy() for m in mutable]
-        x, w, t, sw, ph, ref, last, steps, buf, cur = mutable
+        x, w, t, sw, ph, ref, last, steps, buf, cur, nbuf, ncur = mutable
         self.kernel(x, w, t, sw, ph, a, env._limits, env.drive._supply_voltage(n), ref, rm, last, steps, buf,
-                    cur, obs, rew, term, trunc, fin, self.mp, self.lp, max_steps=env.max_episode_steps or -1,
-                    **self._args)
-        if not copy:
-            for mem, arr in zip(env._ref_mem, rm, strict=True):
-                mem["value"][:] = arr[0]
-                mem["t"][:] = arr[1]
+                    cur, nbuf, ncur, obs, rew, term, trunc, fin, self._mpv, self._lpv, *self._args,
+                    env.max_episode_steps or -1,
+                    *self._args_tail)
         return obs, rew, term, trunc, fin
+
+
+def _pad_tables(tables: tuple[np.ndarray, ...]) -> np.ndarray:
+    """Switch tables of the converter parts as one ``(parts, choices, legs)`` int64 array."""
+    out = np.zeros((len(tables), max(len(t) for t in tables), max(t.shape[1] for t in tables)), np.int64)
+    for k, t in enumerate(tables):
+        out[k, : len(t), : t.shape[1]] = t
+    return out
 
 
 def _cache_file(name: str, source: str) -> tuple[str, bool]:

@@ -41,6 +41,8 @@ class EnvRandom:
         Called once at the start of every step with the step's number of draws, so that the draws
         of a step never straddle a refill, whichever code path (NumPy or compiled) consumes them.
         """
+        if k == 0 or self._cursor.max() + k <= self.block:
+            return
         stale = np.flatnonzero(self._cursor + k > self.block)
         for i in stale:
             self._buf[i] = self.generators[i].standard_normal(self.block)

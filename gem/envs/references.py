@@ -43,10 +43,19 @@ class ReferenceGenerator:
 
     draws_per_step: ClassVar[int] = 0
     """Standard normals consumed by :meth:`advance`."""
+    rows: ClassVar[tuple[str, ...]] = ("value", "t")
+    """Names of the per-environment arrays: rows of one ``(len(rows), num_envs)`` block."""
 
-    def memory(self, num_envs: int) -> Memory:
-        """Per-environment arrays of this generator."""
-        return {"value": np.zeros(num_envs), "t": np.zeros(num_envs)}
+    def memory(self, num_envs: int, block: np.ndarray | None = None) -> Memory:
+        """Per-environment arrays of this generator: views of the rows of ``block``.
+
+        Args:
+            num_envs: Batch size.
+            block: ``(>= len(rows), num_envs)`` array to use (the environment passes a slice of
+                one array shared by all its references); a new one by default.
+        """
+        block = np.zeros((len(self.rows), num_envs)) if block is None else block
+        return {name: block[j] for j, name in enumerate(self.rows)}
 
     def reset(self, mem: Memory, idx: np.ndarray, rnd: EnvRandom) -> None:
         """Starts new episodes for the environments ``idx``."""
@@ -56,7 +65,7 @@ class ReferenceGenerator:
     def advance(self, mem: Memory, rnd: EnvRandom, tau: float) -> np.ndarray:
         """Moves every environment one period ``tau`` ahead and returns the new values."""
         mem["t"] += tau
-        mem["value"] = np.minimum(np.maximum(self._value(mem, rnd, tau), self.low), self.high)
+        mem["value"][:] = np.minimum(np.maximum(self._value(mem, rnd, tau), self.low), self.high)
         return mem["value"]
 
     def _value(self, mem: Memory, rnd: EnvRandom, tau: float) -> np.ndarray:
@@ -88,16 +97,13 @@ class WienerReference(ReferenceGenerator):
 
     sigma_range: tuple[float, float] = (0.1, 1.0)
     draws_per_step = 1
+    rows = ("value", "t", "sigma")
 
     def __post_init__(self) -> None:
         super().__post_init__()
         lo, hi = self.sigma_range
         if not 0 < lo <= hi:
             raise ValueError(f"WienerReference: sigma_range must satisfy 0 < low <= high, got {self.sigma_range}")
-
-    def memory(self, num_envs):
-        """Value, time and per-episode sigma."""
-        return {**super().memory(num_envs), "sigma": np.ones(num_envs)}
 
     def reset(self, mem, idx, rnd):
         """Random start value and sigma."""
@@ -141,7 +147,8 @@ class PeriodicReference(ReferenceGenerator):
     amplitude_range: tuple[float, float] = (0.2, 1.0)
     frequency_range: tuple[float, float] = (1.0, 10.0)
 
-    SHAPES = {"sine": _sine, "step": _square, "triangle": _triangle, "sawtooth": _sawtooth}
+    SHAPES: ClassVar = {"sine": _sine, "step": _square, "triangle": _triangle, "sawtooth": _sawtooth}
+    rows = ("value", "t", "amp", "freq", "phase", "offset")
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -151,11 +158,6 @@ class PeriodicReference(ReferenceGenerator):
             raise ValueError("PeriodicReference: amplitude_range must lie in [0, 1]")
         if not 0 < self.frequency_range[0] <= self.frequency_range[1]:
             raise ValueError("PeriodicReference: frequency_range must be positive")
-
-    def memory(self, num_envs):
-        """Value, time and per-episode amplitude, frequency, phase and offset."""
-        base = super().memory(num_envs)
-        return {**base, **{k: np.zeros(num_envs) for k in ("amp", "freq", "phase", "offset")}}
 
     def reset(self, mem, idx, rnd):
         """Draws the episode's amplitude, frequency, phase and offset."""
@@ -207,9 +209,9 @@ class SwitchedReference(ReferenceGenerator):
         return type(self)(state=state, low=low, high=high, generators=subs, p=self.p,
                           duration_range=self.duration_range)
 
-    def memory(self, num_envs):
+    def memory(self, num_envs, block=None):
         """Own arrays plus those of every sub-generator."""
-        mem = {**super().memory(num_envs), "active": np.zeros(num_envs, np.int64),
+        mem = {**super().memory(num_envs, block), "active": np.zeros(num_envs, np.int64),
                "switch_at": np.zeros(num_envs)}
         for k, g in enumerate(self.generators):
             mem.update({f"{k}:{key}": v for key, v in g.memory(num_envs).items()})

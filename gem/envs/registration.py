@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import gymnasium as gym
+import numpy as np
 
 from gem.envs.constraints import LimitConstraint, SquaredConstraint, parse_constraints
 from gem.envs.references import ReferenceGenerator, WienerReference, bind_reference
@@ -107,14 +108,17 @@ def _default_references(drive: DriveSystem, task: str) -> list[ReferenceGenerato
 
 
 def _bind_all(refs: Sequence[ReferenceGenerator], drive: DriveSystem) -> tuple[ReferenceGenerator, ...]:
-    """Fills state names and the default range ``± nominal / limit`` (``[0, ·]`` if non-negative)."""
-    lim, nom, idx = drive.limits(1)[0], drive.nominal(1)[0], drive.index
+    """Fills state names and the default range ``± nominal / limit`` (``[0, ·]`` if non-negative).
+
+    States without a motor limit (voltages, ``u_sup``, ``epsilon``) get the full range.
+    """
+    lim, nom, idx = drive.motor.limits, drive.motor.nominal, drive.index
     out = []
     for g in refs:
         if g.state not in idx:
             raise ValueError(f"reference on unknown state {g.state!r}; states: {list(drive.state_names)}")
-        j = idx[g.state]
-        hi = min(abs(nom[j] / lim[j]), 1.0)
+        hi = min(abs(nom[g.state] / lim[g.state]), 1.0) if g.state in lim and g.state in nom else 1.0
+        hi = float(np.min(hi))
         lo = 0.0 if g.state in drive.motor.nonnegative_states else -hi
         out.append(bind_reference(g, g.state, lo, hi))
     names = [g.state for g in out]

@@ -14,6 +14,9 @@ from gem.envs.random import EnvRandom
 from gem.envs.task import ANGLE_FEATURES, OBS_BOUND, DriveTask
 from gem.physical_systems.modulation import dq_to_b6_actions
 
+NOISE_STREAM = 0x6E6F697365
+"""Mixed into an environment's seed for its measurement-noise generator."""
+
 
 class GemVectorEnv(VectorEnv):
     """``num_envs`` drives stepped together with array operations.
@@ -42,6 +45,7 @@ class GemVectorEnv(VectorEnv):
             raise ValueError(f"num_envs must be an integer >= 1, got {num_envs!r}")
         if max_episode_steps is not None and (int(max_episode_steps) != max_episode_steps or max_episode_steps < 1):
             raise ValueError(f"max_episode_steps must be an integer >= 1 or None, got {max_episode_steps!r}")
+        task.drive.check_batch(int(num_envs))
         self.task = task
         self.drive = task.drive
         self.num_envs = int(num_envs)
@@ -53,6 +57,7 @@ class GemVectorEnv(VectorEnv):
         self.action_space = batch_space(self.single_action_space, self.num_envs)
         self.observation_space = batch_space(self.single_observation_space, self.num_envs)
         self.rnd = EnvRandom(self.num_envs)
+        self.noise_rnd = EnvRandom(self.num_envs)   # own stream: noise on/off leaves the episodes unchanged
         idx = self.drive.index
         self._ref_cols = np.array([idx[r] for r in task.reference_names], dtype=np.int64)
         self._obs_cols = np.array([idx.get(n, -1) for n in task.observed], dtype=np.int64)
@@ -60,14 +65,16 @@ class GemVectorEnv(VectorEnv):
         self._eps_col = idx.get("epsilon", -1)
         self._limits = self.drive.limits(self.num_envs)
         self._noise_scale = task.noise.scale(task.observed) if task.noise is not None else None
-        self._ref_mem = [g.memory(self.num_envs) for g in task.references]
+        rows = max([len(g.rows) for g in task.references] + [1])
+        self._ref_block = np.zeros((len(task.references), rows, self.num_envs))
+        self._ref_mem = [g.memory(self.num_envs, self._ref_block[r]) for r, g in enumerate(task.references)]
         self._ref = np.zeros((self.num_envs, len(task.references)))
         self._last_action = np.zeros((self.num_envs, task.action_size))
         self._steps = np.zeros(self.num_envs, dtype=np.int64)
         self._state = None
         self._needs_reset = np.ones(self.num_envs, dtype=bool)
-        self._draws_per_step = (int(self.drive.load.random) + sum(g.draws_per_step for g in task.references)
-                                + (len(task.observed) if task.noise is not None else 0))
+        self._draws_per_step = int(self.drive.load.random) + sum(g.draws_per_step for g in task.references)
+        self._noise_draws = len(task.observed) if task.noise is not None else 0
         self._kernel = None
         self._compile = compiled
 
@@ -131,8 +138,10 @@ class GemVectorEnv(VectorEnv):
             if len(seeds) != self.num_envs:
                 raise ValueError(f"got {len(seeds)} seeds for {self.num_envs} environments")
             self.rnd.seed(seeds, idx)
+            self.noise_rnd.seed([None if s is None else [NOISE_STREAM, s] for s in seeds], idx)
         elif self._state is None:
             self.rnd.seed([None] * self.num_envs, idx)
+            self.noise_rnd.seed([None] * self.num_envs, idx)
         options = dict(options or {})
         unknown = set(options) - {"initial_state"}
         if unknown:
@@ -170,6 +179,7 @@ class GemVectorEnv(VectorEnv):
             raise RuntimeError(f"environment(s) {bad} finished their episode: call reset() before step()")
         action = self._check_action(actions)
         self.rnd.ensure(self._draws_per_step)
+        self.noise_rnd.ensure(self._noise_draws)
         if self._kernel is not None:
             obs, reward, terminated, truncated, finite = self._kernel.step(self, action)
         else:
@@ -259,7 +269,7 @@ class GemVectorEnv(VectorEnv):
             obs[:, k] = fn(norm[:, self._eps_col] * np.pi)
         if self._noise_scale is not None:
             rows = None if isinstance(idx, slice) else idx
-            obs = obs + self.rnd.normal(obs.shape[1], rows) * self._noise_scale
+            obs = obs + self.noise_rnd.normal(obs.shape[1], rows) * self._noise_scale
         if not np.isfinite(obs).all():
             obs = np.nan_to_num(obs, nan=0.0, posinf=OBS_BOUND, neginf=-OBS_BOUND)
         parts = [np.minimum(np.maximum(obs, -OBS_BOUND), OBS_BOUND), self._ref[idx]]

@@ -304,11 +304,27 @@ FiniteFourQuadrantConverter = _make(FiniteConverter, FOUR_QUADRANT)
 FiniteB6BridgeConverter = _make(FiniteConverter, B6_BRIDGE)
 
 
-def ContMultiConverter(*parts: Converter, interlocking_time: float = 0.0) -> ContinuousConverter:  # noqa: N802
-    """Continuous converters side by side (e.g. armature and field of ``ExtExDc``)."""
-    return ContinuousConverter(combine(*[p.topology for p in parts]), interlocking_time)
+def _common_interlocking(parts: tuple[Converter, ...], given: float | None) -> float:
+    if given is not None:
+        return given
+    values = {float(np.max(p.interlocking_time)) for p in parts}
+    if len(values) > 1:
+        raise ValueError(f"the converters have different interlocking times {sorted(values)}; "
+                         "pass interlocking_time= to the multi converter")
+    return values.pop() if values else 0.0
 
 
-def FiniteMultiConverter(*parts: Converter, interlocking_time: float = 0.0) -> FiniteConverter:  # noqa: N802
-    """Finite converters side by side; the action is ``MultiDiscrete``."""
-    return FiniteConverter(combine(*[p.topology for p in parts]), interlocking_time)
+def ContMultiConverter(*parts: Converter, interlocking_time: float | None = None) -> ContinuousConverter:  # noqa: N802
+    """Continuous converters side by side (e.g. armature and field of ``ExtExDc``).
+
+    ``interlocking_time`` defaults to the parts' common value.
+    """
+    return ContinuousConverter(combine(*[p.topology for p in parts]), _common_interlocking(parts, interlocking_time))
+
+
+def FiniteMultiConverter(*parts: Converter, interlocking_time: float | None = None) -> FiniteConverter:  # noqa: N802
+    """Finite converters side by side; the action is ``MultiDiscrete``.
+
+    ``interlocking_time`` defaults to the parts' common value.
+    """
+    return FiniteConverter(combine(*[p.topology for p in parts]), _common_interlocking(parts, interlocking_time))

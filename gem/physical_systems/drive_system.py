@@ -11,7 +11,7 @@ The physical state (GEM order) is ``omega, torque, <currents>, <voltages>, [epsi
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
@@ -88,6 +88,16 @@ class DriveSystem:
         )
         self.index = {name: j for j, name in enumerate(self.state_names)}
         self._u_sup = np.empty(0)
+
+    def check_batch(self, num_envs: int) -> None:
+        """Raises a ValueError naming any per-environment parameter whose length is not ``num_envs``."""
+        for part in (self.motor, self.load, self.supply, self.converter):
+            for f in fields(part):
+                value = getattr(part, f.name, None)
+                if isinstance(value, np.ndarray) and value.ndim == 1 and value.dtype.kind == "f" \
+                        and value.shape[0] != num_envs:
+                    raise ValueError(f"{type(part).__name__}.{f.name} has {value.shape[0]} values (one per "
+                                     f"environment) but num_envs is {num_envs}")
 
     # ------------------------------------------------------------------ limits
     def limits(self, num_envs: int) -> np.ndarray:

@@ -27,6 +27,8 @@ def as_param(value: Any, name: str) -> float | np.ndarray:
     Raises:
         ValueError: If the value is not numeric, not finite, or has more than one dimension.
     """
+    if isinstance(value, (str, bytes)):
+        raise ValueError(f"parameter {name!r} must be a number, got the string {value!r}")
     try:
         arr = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError) as exc:
@@ -66,7 +68,7 @@ def validated_fields(obj: Any, skip: Iterable[str] = ()) -> dict[str, Any]:
         if f.name in skip or not f.init:
             continue
         value = getattr(obj, f.name)
-        if isinstance(value, (Mapping, str)) or value is None or callable(value):
+        if isinstance(value, Mapping) or value is None or callable(value):
             continue
         converted = as_param(value, f"{type(obj).__name__}.{f.name}")
         object.__setattr__(obj, f.name, converted)

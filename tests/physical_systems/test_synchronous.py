@@ -146,7 +146,8 @@ def test_zero_sequence_voltage_has_no_effect(motor):
     x = np.column_stack([rng.normal(size=(8, 2)), rng.uniform(-np.pi, np.pi, 8)])
     u = rng.normal(scale=50, size=(8, 3))
     omega = rng.normal(scale=100, size=8)
-    np.testing.assert_allclose(np.stack(motor.derivative(x.T, (u + rng.normal(scale=80, size=(8, 1))).T, omega), axis=1),
+    shifted = (u + rng.normal(scale=80, size=(8, 1))).T
+    np.testing.assert_allclose(np.stack(motor.derivative(x.T, shifted, omega), axis=1),
                                np.stack(motor.derivative(x.T, u.T, omega), axis=1), rtol=1e-11, atol=1e-8)
     # The same through the drive: adding a common offset to the three duty cycles.
     ds = drive(motor, ConstantSpeedLoad(omega_fixed=80.0))

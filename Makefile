@@ -26,5 +26,8 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/throughput.py
 
+docs: $(STAMP)
+	$(PY) -m sphinx -W --keep-going -b html docs docs/_build/html
+
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from gem.controllers.dc import CurrentLoop
-from gem.controllers.pi import PIController
+from gem.controllers.pi import PIController, clip
 from gem.controllers.signals import Signals
 from gem.controllers.tuning import PIGains
 
@@ -76,7 +76,7 @@ class CurrentController:
         low, high = self.voltage_range(sig["u_sup"])
         err = ref - meas
         u_free = self.pi.output(err, emf)
-        u = np.minimum(np.maximum(u_free, low[:, self.outputs]), high[:, self.outputs])
+        u = clip(u_free, low[:, self.outputs], high[:, self.outputs])
         self.pi.update(err, u_free, u)
         self.torque_saturation = np.sign(u_free[:, 0] - u[:, 0])
         u_cmd = np.zeros((u.shape[0], self.n_out))

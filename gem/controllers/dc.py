@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gem.controllers.pi import clip
 from gem.controllers.signals import Signals
 from gem.physical_systems.dc_motors import ExtExDc, PermExDc, SeriesDc, ShuntDc
 from gem.physical_systems.motor import Motor
@@ -100,7 +101,7 @@ class PermExControl(DcControl):
     def current_references(self, sig, torque):
         """``i = T / psi_e``."""
         i_max = self.i_max["i"]
-        return {"i": np.clip(torque / self.motor.psi_e, -i_max, i_max)}
+        return {"i": clip(torque / self.motor.psi_e, -i_max, i_max)}
 
     def torque_range(self, sig):
         """``± psi_e i_max``."""
@@ -148,7 +149,7 @@ class ExtExControl(DcControl):
     def current_references(self, sig, torque):
         """Field set-point and ``i_a = T / (l_e' i_e)`` with the measured field current."""
         i_a = torque / (self.motor.l_e_prime * np.maximum(sig["i_e"], 0.01 * self.i_e_set))
-        return {"i_a": np.clip(i_a, -self.i_max["i_a"], self.i_max["i_a"]), "i_e": self._field(sig)}
+        return {"i_a": clip(i_a, -self.i_max["i_a"], self.i_max["i_a"]), "i_e": self._field(sig)}
 
     def torque_range(self, sig):
         """``± l_e' i_a,max i_e``."""
@@ -185,7 +186,7 @@ class ShuntControl(DcControl):
         low, high = self.torque_range(sig)
         torque = np.minimum(np.maximum(torque, low), high)
         i_a = torque / (self.motor.l_e_prime * np.maximum(sig["i_e"], self.i_e_min))
-        return {"i_a": np.clip(i_a, -self.i_max["i_a"], self.i_max["i_a"])}
+        return {"i_a": clip(i_a, -self.i_max["i_a"], self.i_max["i_a"])}
 
     def torque_range(self, sig):
         """See the class docstring."""

@@ -31,8 +31,9 @@ class Tuning:
             (``None``: 0.1, plus half the current change one switching period at full voltage
             causes, ``u tau / (2 L)``, relative to the limit for switching converters).
         anti_windup: ``"clamping"``, ``"back_calculation"`` or ``"none"``.
-        integration_band: The current integrators integrate only errors below this share of the
-            largest current reference (``None``: always).
+        integration_band: The current integrators integrate the error clipped to this share of
+            the largest current reference (``None``: unclipped), so that they settle small errors
+            but do not charge up while a large current step is being followed.
         field_current: ExtExDc field current set-point in A (``None``: nominal).
         k_fw: Field weakening keeps the EMF (DC) or flux linkage times speed (AC) within this share
             of the available voltage.

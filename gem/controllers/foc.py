@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from gem.controllers.operating_point import SQRT3, SynchronousOperatingPoint
-from gem.controllers.pi import PIController
+from gem.controllers.pi import PIController, clip
 from gem.controllers.signals import Signals
 from gem.controllers.tuning import PIGains, current_loop
 from gem.physical_systems.transforms import (
@@ -103,7 +103,7 @@ class DqCurrentController:
             p = u - steady
             pp, sp, ss = np.sum(p * p, axis=1), np.sum(s * p, axis=1), np.sum(s * s, axis=1)
             root = np.sqrt(np.maximum(sp**2 - pp * (ss - radius**2), 0.0))
-            lam = np.clip((root - sp) / np.maximum(pp, 1e-12), 0.0, 1.0)
+            lam = clip((root - sp) / np.maximum(pp, 1e-12), 0.0, 1.0)
             return s + lam[:, None] * p
         abc = alphabeta_to_abc(dq_to_alphabeta(u, angle))
         spread = np.max(abc, axis=1) - np.min(abc, axis=1)
@@ -148,7 +148,7 @@ class DqFrameOutput:
     def __call__(self, sig: Signals) -> np.ndarray:
         """``(batch, 2)`` float32 action in [-1, 1]."""
         a = sig["u_dq_cmd"] / (2.0 / 3.0 * sig["u_sup"])[:, None]
-        return np.clip(a, -1.0, 1.0).astype(np.float32)
+        return clip(a, -1.0, 1.0).astype(np.float32)
 
 
 def make_field_oriented(drive: Any, current_max: Any, t_sigma: float, cfg: Any, residual: Any = None):

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from gem.controllers.pi import clip
 from gem.controllers.signals import Signals
 from gem.physical_systems.converters import UPPER, Topology
 from gem.physical_systems.transforms import T23, T32
@@ -77,7 +78,7 @@ class ContinuousModulator:
         topo = self.topology
         a = np.zeros((u.shape[0], len(topo.action_low)))
         a[:, self.act] = (u / u_sup[:, None] - self.icpt) / self.slope
-        return np.clip(a, topo.action_low, topo.action_high).astype(np.float32)
+        return clip(a, topo.action_low, topo.action_high).astype(np.float32)
 
 
 class _Part:

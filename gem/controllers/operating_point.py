@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from gem.controllers.pi import clip
 from gem.controllers.signals import Signals
 from gem.physical_systems.synchronous import dq_torque, mtpa_currents
 
@@ -39,11 +40,13 @@ def batched_interp(x: np.ndarray, xp: np.ndarray, fp: np.ndarray) -> np.ndarray:
         xp: ``(1 or batch, G)`` increasing sample points.
         fp: ``(1 or batch, G)`` sample values.
     """
+    if xp.shape[0] == 1 and fp.shape[0] == 1:                      # one table for the whole batch
+        return np.interp(x, xp[0], fp[0])
     xp, fp = np.broadcast_to(xp, (x.shape[0], xp.shape[1])), np.broadcast_to(fp, (x.shape[0], fp.shape[1]))
-    k = np.clip(np.sum(xp < x[:, None], axis=1), 1, xp.shape[1] - 1)
+    k = clip(np.sum(xp < x[:, None], axis=1), 1, xp.shape[1] - 1)
     rows = np.arange(x.shape[0])
     x0, x1, f0, f1 = xp[rows, k - 1], xp[rows, k], fp[rows, k - 1], fp[rows, k]
-    w = np.clip((x - x0) / np.maximum(x1 - x0, 1e-300), 0.0, 1.0)
+    w = clip((x - x0) / np.maximum(x1 - x0, 1e-300), 0.0, 1.0)
     return f0 + w * (f1 - f0)
 
 
@@ -72,24 +75,31 @@ class SynchronousOperatingPoint:
         omega_el = np.abs(self.p * sig["omega"])
         return self.k_fw * sig["u_sup"] / SQRT3 / np.maximum(omega_el, 1e-9)
 
+    def _weaken(self, sig: Signals, t_abs: np.ndarray, i_sd: np.ndarray, i_sq: np.ndarray):
+        """Field weakening of the MTPA point ``(i_sd, i_sq >= 0)`` for the torque ``t_abs`` (module docstring)."""
+        i_max = np.broadcast_to(self.i_max, t_abs.shape)
+        psi_max = self._flux_limit(sig)
+        for _ in range(2):
+            psi_d = np.sqrt(np.maximum(psi_max**2 - (self.l_q * i_sq) ** 2, 0.0))
+            i_sd = clip(np.minimum(i_sd, (psi_d - self.psi_p) / self.l_d), -i_max, i_max)
+            k_t = 1.5 * self.p * (self.psi_p + (self.l_d - self.l_q) * i_sd)
+            i_sq = t_abs / np.maximum(k_t, 1e-9)
+            i_sq = np.minimum(i_sq, np.sqrt(np.maximum(i_max**2 - i_sd**2, 0.0)))
+        return i_sd, np.minimum(i_sq, psi_max / self.l_q)
+
     def current_references(self, sig: Signals, torque: np.ndarray) -> dict[str, np.ndarray]:
         """``{"i_sd": ..., "i_sq": ...}`` (A) for ``torque`` (N·m) at the present speed."""
         t_abs = np.minimum(np.abs(torque), self.table_torque[:, -1])
         i_sd = batched_interp(t_abs, self.table_torque, self.table_i_sd)
         i_sq = batched_interp(t_abs, self.table_torque, self.table_i_sq)
-        i_max = np.broadcast_to(self.i_max, t_abs.shape)
-        psi_max = self._flux_limit(sig)
-        for _ in range(2):
-            psi_d = np.sqrt(np.maximum(psi_max**2 - (self.l_q * i_sq) ** 2, 0.0))
-            i_sd = np.clip(np.minimum(i_sd, (psi_d - self.psi_p) / self.l_d), -i_max, i_max)
-            k_t = 1.5 * self.p * (self.psi_p + (self.l_d - self.l_q) * i_sd)
-            i_sq = t_abs / np.maximum(k_t, 1e-9)
-            i_sq = np.minimum(i_sq, np.sqrt(np.maximum(i_max**2 - i_sd**2, 0.0)))
-        i_sq = np.minimum(i_sq, psi_max / self.l_q)
+        i_sd, i_sq = self._weaken(sig, t_abs, i_sd, i_sq)
         return {"i_sd": i_sd, "i_sq": np.where(torque < 0.0, -i_sq, i_sq)}
 
     def torque_range(self, sig: Signals) -> tuple[np.ndarray, np.ndarray]:
         """``± T`` of the references for the largest torque at the present speed."""
-        refs = self.current_references(sig, np.broadcast_to(self.table_torque[:, -1], (sig.batch,)))
-        t = dq_torque(refs["i_sd"], refs["i_sq"], self.p, self.l_d, self.l_q, self.psi_p)
+        shape = (sig.batch,)
+        t_max = np.broadcast_to(self.table_torque[:, -1], shape)
+        i_sd, i_sq = self._weaken(sig, t_max, np.broadcast_to(self.table_i_sd[:, -1], shape),
+                                  np.broadcast_to(self.table_i_sq[:, -1], shape))
+        t = dq_torque(i_sd, i_sq, self.p, self.l_d, self.l_q, self.psi_p)
         return -t, t

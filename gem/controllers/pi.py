@@ -30,6 +30,11 @@ import numpy as np
 ANTI_WINDUP = ("clamping", "back_calculation", "none")
 
 
+def clip(x, low, high):
+    """``min(max(x, low), high)`` elementwise (``np.clip`` without its per-call overhead)."""
+    return np.minimum(np.maximum(x, low), high)
+
+
 class PIController:
     """Batched PI controller with output limits and anti-windup.
 
@@ -103,8 +108,7 @@ class PIController:
                 does not integrate an error of that sign.
         """
         x = self._state(error.shape[0])
-        integrated = error if self.band is None or self.anti_windup == "none" else \
-            np.minimum(np.maximum(error, -self.band), self.band)
+        integrated = error if self.band is None or self.anti_windup == "none" else clip(error, -self.band, self.band)
         step = self.ki * self.tau * integrated
         if hold is not None and self.anti_windup != "none":
             step = np.where(hold * error > 0.0, 0.0, step)
@@ -128,6 +132,6 @@ class PIController:
         """
         error = np.asarray(error, dtype=float)
         u = self.output(error, feedforward)
-        u_sat = np.clip(u, self.low if low is None else low, self.high if high is None else high)
+        u_sat = clip(u, self.low if low is None else low, self.high if high is None else high)
         self.update(error, u, u_sat, hold)
         return u_sat

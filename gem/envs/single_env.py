@@ -65,6 +65,11 @@ class GemEnv(gym.Env):
         return self.vector.references[0]
 
     @property
+    def compiled(self) -> bool:
+        """Whether steps run as one compiled kernel (known after the first reset)."""
+        return self.vector.compiled
+
+    @property
     def tau(self) -> float:
         """Control period in s."""
         return self.vector.tau

@@ -70,13 +70,17 @@ CASES = [
     ("gem/Finite-CC-PermExDc-v0", {"interlocking_time": 2e-6}),
     ("gem/Finite-CC-SeriesDc-v0", {"noise": 0.01,
                                    "load": OrnsteinUhlenbeckLoad(mu=50.0, sigma=500.0, theta=10.0)}),
+    ("gem/Cont-CC-PMSM-v0", {}),
+    ("gem/Cont-SC-PMSM-v0", {"noise": 0.01}),
+    ("gem/Cont-TC-SynRM-v0", {"action_frame": "dq"}),
+    ("gem/Finite-CC-SynRM-v0", {"interlocking_time": 1e-6}),
 ]
 
 
 @pytest.mark.parametrize(("env_id", "kwargs"), CASES,
                          ids=[f"{i.split('/')[1]}{'-' + '-'.join(k) if k else ''}" for i, k in CASES])
 def test_batch_equals_singles(env_id, kwargs):
-    space = gym.make(env_id).action_space
+    space = gym.make(env_id, **kwargs).action_space
     actions = actions_for(space, len(SEEDS), N_STEPS, np.random.default_rng(0))
     vec = run_vector(env_id, SEEDS, actions, kwargs)
     resets = 0
@@ -102,7 +106,7 @@ def test_batch_equals_singles(env_id, kwargs):
                          ids=[f"{i.split('/')[1]}{'-' + '-'.join(k) if k else ''}" for i, k in CASES])
 def test_default_step_equals_numpy_step(env_id, kwargs):
     """The default (possibly compiled) step and the NumPy step give the same episodes."""
-    space = gym.make(env_id).action_space
+    space = gym.make(env_id, **kwargs).action_space
     actions = actions_for(space, len(SEEDS), N_STEPS, np.random.default_rng(1))
     fast = run_vector(env_id, SEEDS, actions, kwargs)
     ref = run_vector(env_id, SEEDS, actions, kwargs, compiled=False)

@@ -7,11 +7,19 @@ returns a policy with Stable-Baselines3's ``predict`` interface::
     obs, _ = env.reset(seed=0)
     action, _ = policy.predict(obs, episode_start=True)
 
-Modules: :mod:`~gem.controllers.pi` (PI with anti-windup), :mod:`~gem.controllers.tuning`
-(technical/symmetrical optimum), :mod:`~gem.controllers.dc` (DC motor loops and torque → current),
-:mod:`~gem.controllers.foc` (field-oriented control of PMSM/SynRM), :mod:`~gem.controllers.current`
-(current, torque and speed stages), :mod:`~gem.controllers.modulation` (duty cycles and delta-sigma
-switching), :mod:`~gem.controllers.cascade` (the policy) and :mod:`~gem.controllers.factory`.
+The cascade is speed → torque → current(s) → voltage → action; each stage runs on named SI
+signals read from the normalised observation. Modules:
+
+* :mod:`~gem.controllers.pi`: batched PI with output limits and anti-windup;
+* :mod:`~gem.controllers.tuning`: technical and symmetrical optimum from R, L, J and ``tau``;
+* :mod:`~gem.controllers.dc`: DC motor current loops, EMF feed-forward, torque → current;
+* :mod:`~gem.controllers.foc`: field-oriented dq current control of PMSM/SynRM (decoupling,
+  voltage limitation to what the B6 bridge can produce);
+* :mod:`~gem.controllers.operating_point`: MTPA torque → dq currents with field weakening;
+* :mod:`~gem.controllers.current`: the current, torque and speed stages;
+* :mod:`~gem.controllers.modulation`: duty cycles, and delta-sigma switching for finite converters;
+* :mod:`~gem.controllers.signals`, :mod:`~gem.controllers.cascade`, :mod:`~gem.controllers.factory`:
+  observation → signals, the policy, and :func:`make`.
 """
 
 from gem.controllers.cascade import CascadePolicy

@@ -13,7 +13,8 @@ controller feeds forward from measurements::
 Torque → current (current references are clipped to ``± (1 - margin) · limit``)::
 
     PermExDc  i   = T / psi_e
-    SeriesDc  i   = sqrt(max(T, 0) / l_e')        (a series motor cannot brake: T = l_e' i² >= 0)
+    SeriesDc  i   = sqrt(max(T, 0) / l_e')        (a series motor cannot brake: T = l_e' i² >= 0;
+                                                    linear near T = 0, see SeriesControl)
     ExtExDc   i_e = min(i_e_set, k_fw u_sup / (l_e' |ω|))   (field weakening keeps the EMF below
                                                               k_fw u_sup; i_e_set = nominal i_e)
               i_a = T / (l_e' i_e,measured)
@@ -116,8 +117,15 @@ class SeriesControl(DcControl):
         return (CurrentLoop("i", "u", m.l_a + m.l_e, m.r_a + m.r_e, lambda s: m.l_e_prime * s["omega"] * s["i"]),)
 
     def current_references(self, sig, torque):
-        """``i = sqrt(max(T, 0) / l_e')``."""
-        i = np.sqrt(np.maximum(torque, 0.0) / self.motor.l_e_prime)
+        """``i = sqrt(max(T, 0) / l_e')``, linear below ``i_0 = i_nominal / 20``.
+
+        ``sqrt`` has an infinite slope at zero torque, where it would turn the speed controller's
+        smallest corrections into current steps; below ``T_0 = l_e' i_0²`` the map continues as the
+        line ``i = T / (l_e' i_0)`` (a torque error below ``T_0`` ≈ 0.04 N·m with the defaults).
+        """
+        torque = np.maximum(torque, 0.0)
+        l_e, i_0 = self.motor.l_e_prime, 0.05 * self.nominal["i"]
+        i = np.where(torque < l_e * i_0**2, torque / (l_e * i_0), np.sqrt(torque / l_e))
         return {"i": np.minimum(i, self.i_max["i"])}
 
     def torque_range(self, sig):
@@ -164,7 +172,7 @@ class ShuntControl(DcControl):
     ``i_e = r_a i_a / (r_e - l_e' ω)`` has the sign of ``i_a`` below the no-load speed
     ``r_e / l_e'``, so a shunt motor only brakes transiently, while its field is still up; the
     reachable torque is ``[-l_e' i_a,max max(i_e, 0), l_e' i_a,max max(i_e, i_e,min)]`` with the
-    floor ``i_e,min = i_e,nominal / 10`` that lets a de-energised motor start (the field builds up
+    floor ``i_e,min = i_e,nominal / 100`` that lets a de-energised motor start (the field builds up
     only once the armature voltage rises).
     """
 
@@ -174,7 +182,7 @@ class ShuntControl(DcControl):
     @property
     def i_e_min(self) -> np.ndarray | float:
         """Field-current floor of the torque conversion (A)."""
-        return 0.1 * self.nominal["i_e"]
+        return 0.01 * self.nominal["i_e"]
 
     def current_references(self, sig, torque):
         """``i_a = T / (l_e' max(i_e, i_e,min))`` with the measured field current, ``T`` within reach.

@@ -10,6 +10,7 @@ from gymnasium import spaces
 
 from gem.envs.task import DriveTask
 from gem.envs.vector_env import GemVectorEnv
+from gem.visualization import RENDER_FPS, RENDER_MODES
 
 
 class GemEnv(gym.Env):
@@ -21,14 +22,14 @@ class GemEnv(gym.Env):
 
     Args:
         task: The task definition (see :func:`gem.make_task`).
-        render_mode: ``None``.
+        render_mode: ``None``, ``"rgb_array"`` or ``"human"`` (see :mod:`gem.visualization`).
         compiled: Use the compiled step where possible (see :class:`GemVectorEnv`).
     """
 
-    metadata = {"render_modes": []}
+    metadata = {"render_modes": list(RENDER_MODES), "render_fps": RENDER_FPS}
 
     def __init__(self, task: DriveTask, render_mode: str | None = None, compiled: bool = True):
-        self.vector = GemVectorEnv(task, num_envs=1, autoreset=False, compiled=compiled)
+        self.vector = GemVectorEnv(task, num_envs=1, autoreset=False, render_mode=render_mode, compiled=compiled)
         self.task = task
         self.action_space = self.vector.single_action_space
         self.observation_space = self.vector.single_observation_space
@@ -101,3 +102,11 @@ class GemEnv(gym.Env):
         obs, reward, terminated, truncated, info = self.vector.step(a[None])
         info = {k: (v[0] if isinstance(v, np.ndarray) and v.shape[:1] == (1,) else v) for k, v in info.items()}
         return obs[0], float(reward[0]), bool(terminated[0]), bool(truncated[0]), info
+
+    def render(self) -> np.ndarray | None:
+        """The dashboard: an ``(H, W, 3)`` uint8 frame (``"rgb_array"``) or a live plot (``"human"``)."""
+        return self.vector.render()
+
+    def close(self) -> None:
+        """Closes the dashboard's figure, if any."""
+        self.vector.close()

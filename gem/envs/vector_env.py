@@ -13,6 +13,7 @@ from gymnasium.vector.utils import batch_space
 from gem.envs.random import EnvRandom
 from gem.envs.task import ANGLE_FEATURES, OBS_BOUND, DriveTask
 from gem.physical_systems.modulation import dq_to_b6_actions
+from gem.visualization import RENDER_FPS, RENDER_MODES, make_dashboard, render_dashboard
 
 NOISE_STREAM = 0x6E6F697365
 """Mixed into an environment's seed for its measurement-noise generator."""
@@ -31,13 +32,15 @@ class GemVectorEnv(VectorEnv):
         num_envs: Batch size.
         max_episode_steps: Truncation horizon (``None``: never truncate).
         autoreset: Reset finished environments within ``step`` (the single view turns this off).
-        render_mode: ``None`` (rendering is added by the visualisation module).
+        render_mode: ``None`` (nothing is recorded), ``"rgb_array"`` or ``"human"``: the dashboard of
+            environment 0 (see :mod:`gem.visualization`).
         compiled: Run the step as one numba kernel built from the components (see
             :mod:`gem.envs.compiled`); ``False`` keeps the NumPy step. Tasks the kernel does not
             support use the NumPy step with a warning. Both give the same results.
     """
 
-    metadata = {"autoreset_mode": AutoresetMode.SAME_STEP, "render_modes": []}
+    metadata = {"autoreset_mode": AutoresetMode.SAME_STEP, "render_modes": list(RENDER_MODES),
+                "render_fps": RENDER_FPS}
 
     def __init__(self, task: DriveTask, num_envs: int = 1, max_episode_steps: int | None = None,
                  autoreset: bool = True, render_mode: str | None = None, compiled: bool = True):
@@ -77,6 +80,8 @@ class GemVectorEnv(VectorEnv):
         self._noise_draws = len(task.observed) if task.noise is not None else 0
         self._kernel = None
         self._compile = compiled
+
+        self.dashboard = make_dashboard(self, render_mode)   # None unless rendering: nothing recorded
 
     # ------------------------------------------------------------------ public attributes
     @property
@@ -154,6 +159,8 @@ class GemVectorEnv(VectorEnv):
             from gem.envs.compiled import compile_step
             self._kernel = compile_step(self)
             self._compile = False
+        if self.dashboard is not None:
+            self.dashboard.on_reset(self.physical_state[0], self.references[0])
         return self._observe(self._state.physical / self._limits), {}
 
     def _reset_rest(self, idx: np.ndarray) -> None:
@@ -165,10 +172,12 @@ class GemVectorEnv(VectorEnv):
         self._needs_reset[idx] = False
 
     def _reset_subset(self, idx: np.ndarray) -> None:
-        fresh = self.drive.reset(len(idx))
+        # A full-batch initial state, of which the rows idx are used: per-environment parameter
+        # arrays keep their alignment with the environments.
+        fresh = self.drive.reset(self.num_envs)
         st = self._state
         for name in ("x", "omega", "t", "switch", "physical"):
-            getattr(st, name)[idx] = getattr(fresh, name)
+            getattr(st, name)[idx] = getattr(fresh, name)[idx]
         self._reset_rest(idx)
 
     def step(self, actions: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
@@ -184,6 +193,9 @@ class GemVectorEnv(VectorEnv):
             obs, reward, terminated, truncated, finite = self._kernel.step(self, action)
         else:
             obs, reward, terminated, truncated, finite = self._advance(action)
+        if self.dashboard is not None:    # env 0 as observed, before an autoreset
+            self.dashboard.on_step(self.physical_state[0], self.references[0], action[0],
+                                   bool(terminated[0] or truncated[0]))
         info: dict[str, Any] = {}
         if not finite.all():
             info["nonfinite_state"] = ~finite
@@ -221,6 +233,15 @@ class GemVectorEnv(VectorEnv):
         for k, (g, mem) in enumerate(zip(self.task.references, self._ref_mem, strict=True)):
             self._ref[:, k] = g.advance(mem, self.rnd, self.drive.tau)
         return self._observe(norm), reward, violated, truncated, finite
+
+    def render(self) -> np.ndarray | None:
+        """Environment 0's dashboard: an ``(H, W, 3)`` uint8 frame (``"rgb_array"``) or a live plot (``"human"``)."""
+        return render_dashboard(self.dashboard)
+
+    def close_extras(self, **kwargs: Any) -> None:
+        """Closes the dashboard's figure."""
+        if self.dashboard is not None:
+            self.dashboard.close()
 
     # ------------------------------------------------------------------ helpers
     def _dq_to_legs(self, action: np.ndarray) -> np.ndarray:

@@ -62,7 +62,7 @@ class Topology:
         matrix: ``(n_out, n_legs)`` map from leg voltages to output voltages (per unit of u_sup).
         offset: ``(n_out,)`` constant added to the outputs (per unit of u_sup).
         full_leg: ``(n_legs,)`` True for a leg with two switches, False for a one-quadrant leg.
-        max_output: ``(n_out,)`` largest |u_out| / u_sup: the voltage normaliser.
+        max_output: ``(n_out,)`` largest ``|u_out|`` / u_sup: the voltage normaliser.
         action_low: ``(n_act,)`` lower bound of the continuous action.
         action_high: ``(n_act,)`` upper bound of the continuous action.
         leg_action: ``(n_legs,)`` index of the action entry that drives each leg.

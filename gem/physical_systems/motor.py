@@ -151,7 +151,7 @@ class Motor:
         """Normaliser of each reported voltage, given the converter's largest output voltage.
 
         Args:
-            u_max: ``(num_envs, len(input_names))`` largest |voltage| per converter output (V).
+            u_max: ``(num_envs, len(input_names))`` largest ``|voltage|`` per converter output (V).
 
         Returns:
             ``{voltage_name: (num_envs,) array}``. The default maps ``voltage_names`` one-to-one

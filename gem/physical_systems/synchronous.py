@@ -15,7 +15,7 @@ Conventions shared by both motors:
   The zero-sequence (common-mode) part of ``u_abc`` has no effect: the star point floats.
 * **Reported voltages.** ``u_a, u_b, u_c`` are the period-averaged leg voltages. ``u_sd, u_sq`` are
   the period average of the rotor-frame voltage, assuming the angle moves linearly from ``ε₀`` to
-  ``ε₁ = ε₀ + Δε`` (Δε the unwrapped increment, |Δε| < π)::
+  ``ε₁ = ε₀ + Δε`` (Δε the unwrapped increment, ``|Δε| < π``)::
 
       u_dq = sinc(Δε / 2) · Q(-(ε₀ + Δε/2)) · T23 · u_abc          sinc(x) = sin(x) / x
 
@@ -213,6 +213,15 @@ _NAMES = dict(
 _RPM = np.pi / 30.0
 
 
+def _voltage_ratings(u: float) -> dict[str, float]:
+    """GEM's voltage entries (``u`` and the phase voltages ``u/2``) and ``epsilon``.
+
+    They are accepted in ``limit_values``/``nominal_values`` so GEM's dicts work unchanged, but
+    only rate the machine: gem normalises voltages by what the converter can apply.
+    """
+    return {"u": u, **dict.fromkeys(("u_a", "u_b", "u_c", "u_sd", "u_sq"), u / 2), "epsilon": np.pi}
+
+
 @dataclass(frozen=True, kw_only=True)
 class PMSM(Motor):
     r"""Permanent-magnet synchronous motor (rotor-frame model, GEM defaults).
@@ -259,9 +268,9 @@ class PMSM(Motor):
     torque_limit_current: ClassVar[str] = "nominal"
     """Which ``"i"`` (``"nominal"`` or ``"limit"``) the default torque limit is the MTPA torque of."""
     default_nominal: ClassVar = {"omega": 3000 * _RPM, "torque": 160.61, "i": 240.0,
-                                 **dict.fromkeys(_CURRENTS, 240.0)}
+                                 **dict.fromkeys(_CURRENTS, 240.0), **_voltage_ratings(300.0)}
     default_limits: ClassVar = {"omega": 4000 * _RPM, "torque": 160.61, "i": 400.0,
-                                **dict.fromkeys(_CURRENTS, 400.0)}
+                                **dict.fromkeys(_CURRENTS, 400.0), **_voltage_ratings(300.0)}
 
     __post_init__ = _post_init
     derivative = _derivative
@@ -320,9 +329,9 @@ class SynRM(Motor):
     torque_limit_current: ClassVar[str] = "limit"
     """Which ``"i"`` (``"nominal"`` or ``"limit"``) the default torque limit is the MTPA torque of."""
     default_nominal: ClassVar = {"omega": 3000 * _RPM, "torque": 5.832, "i": 10.0,
-                                 **dict.fromkeys(_CURRENTS, 10.0)}
+                                 **dict.fromkeys(_CURRENTS, 10.0), **_voltage_ratings(80.0)}
     default_limits: ClassVar = {"omega": 4300 * _RPM, "torque": 5.832, "i": 18.0,
-                                **dict.fromkeys(_CURRENTS, 18.0)}
+                                **dict.fromkeys(_CURRENTS, 18.0), **_voltage_ratings(80.0)}
 
     @property
     def psi_p(self) -> float:

@@ -137,7 +137,7 @@ class Dashboard:
 
         Args:
             state: Physical state (SI) after the step.
-            reference: References (SI) the state is compared with (those of the previous observation).
+            reference: References (SI) in the observation after the step (the targets of the next step).
             action: The action applied during the step.
             done: The episode ended with this step.
         """

@@ -18,7 +18,7 @@ class Trajectory(NamedTuple):
     Attributes:
         time: ``(n,)`` time in s since the recorder was cleared (NaN on episode breaks).
         states: ``(n, n_states)`` physical states (SI).
-        references: ``(n, n_refs)`` references (SI): the value each state was compared with.
+        references: ``(n, n_refs)`` references (SI) shown with the states (targets of the next step).
         actions: ``(n, n_actions)`` actions applied during the period that ended at ``time``.
         episode_ends: Times (s) at which an episode ended inside the window.
     """
@@ -33,9 +33,9 @@ class Trajectory(NamedTuple):
 class TrajectoryRecorder:
     """Ring buffer of the last ``window`` samples of one environment.
 
-    A sample ``k`` holds the time ``t_k``, the state ``s_k`` reached at ``t_k``, the reference
-    ``s_k`` was compared with (the one shown in the previous observation) and the action applied
-    during ``[t_k - tau, t_k]``. An episode end inserts a break (a NaN sample), so lines are not
+    A sample ``k`` holds what the observation at time ``t_k`` contained, in SI units: the state
+    ``s_k`` and the references shown with it (the targets of the next step), plus the action
+    applied during ``[t_k - tau, t_k]``. An episode end inserts a break (a NaN sample), so lines are not
     drawn across episodes, and is remembered for a marker.
 
     Args:
@@ -86,7 +86,7 @@ class TrajectoryRecorder:
 
         Args:
             state: Physical state (SI) at the end of the period.
-            reference: References (SI) the state is compared with.
+            reference: References (SI) shown with that state (the targets of the next step).
             action: Action applied during the period.
             done: The episode ended with this step (a break follows; the next sample continues
                 the time axis).

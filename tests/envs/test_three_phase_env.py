@@ -78,8 +78,8 @@ def test_dq_frame_is_rejected_for_finite_and_dc():
 def test_squared_current_constraint_terminates():
     env = gym.make("gem/Cont-CC-PMSM-v0", action_frame="dq", load=ConstantSpeedLoad(omega_fixed=0.0))
     env.reset(seed=0)
-    for k in range(200):
-        *_, terminated, truncated, _ = env.step(np.array([0.0, 1.0], np.float32))
+    for _ in range(200):
+        *_, terminated, _truncated, _info = env.step(np.array([0.0, 1.0], np.float32))
         if terminated:
             break
     assert terminated, "full q voltage at standstill must exceed the current limit"

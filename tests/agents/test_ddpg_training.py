@@ -1,0 +1,65 @@
+"""DDPG presets and a smoke run with tiny budgets."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from gem.agents import DDPGPreset, load_ddpg, preset_for, train_ddpg
+from gem.evaluation import ConstantPolicy
+
+TINY = DDPGPreset(timesteps=240, num_envs=4, train_episode_steps=50, gamma=0.5, net_arch=(16, 16),
+                  buffer_size=1_000, batch_size=32, learning_starts=80, gradient_steps=2, eval_freq=120,
+                  eval_episodes=2)
+SHORT = {"max_episode_steps": 40}  # short validation episodes
+
+
+def _params(model) -> list[np.ndarray]:
+    return [p.detach().numpy().copy() for p in model.policy.parameters()]
+
+
+def test_presets():
+    cc = preset_for("gem/Cont-CC-SeriesDc-v0")
+    assert cc.gamma < 0.9 and cc.timesteps > 0
+    assert preset_for("gem/Cont-SC-SeriesDc-v0").timesteps > cc.timesteps
+    with pytest.raises(ValueError, match="continuous action"):
+        preset_for("gem/Finite-CC-SeriesDc-v0")
+    with pytest.raises(ValueError, match="cannot derive"):
+        preset_for("gem/whatever")
+    assert cc.with_overrides(timesteps=5, num_envs=None).timesteps == 5
+    with pytest.raises(ValueError, match="noise"):
+        DDPGPreset(timesteps=1, noise="pink")
+
+
+def test_smoke_run_writes_checkpoints_and_is_reproducible(tmp_path):
+    torch.use_deterministic_algorithms(True)
+    runs = []
+    for name in ("a", "b"):
+        res = train_ddpg("gem/Cont-CC-SeriesDc-v0", tmp_path / name, preset=TINY, seed=3, env_kwargs=SHORT,
+                         progress_bar=False, baseline=ConstantPolicy([0.0]))
+        runs.append(res)
+    res = runs[0]
+    assert res.timesteps == 240 and not res.interrupted
+    for f in ("model.zip", "best_model.zip", "last_model.zip", "last_replay_buffer.pkl", "monitor.csv",
+              "validations.jsonl", "progress.csv"):
+        assert (tmp_path / "a" / f).exists(), f
+    rows = [json.loads(x) for x in (tmp_path / "a" / "validations.jsonl").read_text().splitlines()]
+    assert [r["timesteps"] for r in rows] == [120, 240]
+    assert all(r["baseline_name"] == "PI cascade" and r["baseline_rmse"] > 0 for r in rows)
+    assert res.best_rmse == min(r["rmse"] for r in rows)
+    # same seed -> same networks
+    for p, q in zip(_params(runs[0].model), _params(runs[1].model), strict=True):
+        np.testing.assert_array_equal(p, q)
+    model = load_ddpg(res.best_model_path)
+    action, _ = model.predict(np.zeros((3, 6), np.float32), deterministic=True)
+    assert action.shape == (3, 1) and np.all(np.abs(action) <= 1)
+
+
+def test_training_errors(tmp_path):
+    with pytest.raises(ValueError, match="timesteps"):
+        train_ddpg("gem/Cont-CC-SeriesDc-v0", tmp_path, preset=TINY, timesteps=0, progress_bar=False)
+    with pytest.raises(ValueError, match="unknown environment id"):
+        train_ddpg("gem/Cont-CC-NoMotor-v0", tmp_path, preset=TINY, progress_bar=False)
+    with pytest.raises(FileNotFoundError, match="no saved model"):
+        load_ddpg(tmp_path / "missing.zip")

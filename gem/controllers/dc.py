@@ -19,6 +19,10 @@ Torque → current (current references are clipped to ``± (1 - margin) · limit
                                                               k_fw u_sup; i_e_set = nominal i_e)
               i_a = T / (l_e' i_e,measured)
     ShuntDc   i_a = T / (l_e' max(i_e,measured, i_e,min))   (the field current is set by the voltage)
+
+:data:`FAMILIES` maps motor classes to their control knowledge; a user-defined motor that behaves
+like one of these (same parameter names) is controlled by registering it, e.g.
+``FAMILIES[MySeriesMotor] = SeriesControl``.
 """
 
 from __future__ import annotations

@@ -167,8 +167,8 @@ def make_field_oriented(drive: Any, current_max: Any, t_sigma: float, cfg: Any, 
     motor = drive.motor
     if not all(hasattr(motor, k) for k in ("p", "r_s", "l_d", "l_q")) or drive.converter.n_out != 3:
         raise NotImplementedError(f"no controller for {type(motor).__name__} on {drive.converter.name}: "
-                                  "DC motors (PermExDc, ExtExDc, SeriesDc, ShuntDc) and PMSM/SynRM on a B6 "
-                                  "bridge are supported")
+                                  "DC motors (PermExDc, ExtExDc, SeriesDc, ShuntDc, and motors registered in "
+                                  "gem.controllers.dc.FAMILIES) and PMSM/SynRM on a B6 bridge are supported")
     i_max = np.minimum(current_max("i_sd", motor.l_d), current_max("i_sq", motor.l_q))
     gd = current_loop(motor.l_d, motor.r_s, t_sigma, cfg.a_current, cfg.current_rule)
     gq = current_loop(motor.l_q, motor.r_s, t_sigma, cfg.a_current, cfg.current_rule)

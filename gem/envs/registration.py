@@ -50,6 +50,9 @@ class MotorEntry:
         constraints: Default constraints; ``None``: a limit on every reported current.
         observed: Default observed quantities; ``None``: every physical state (GEM).
         last_action: Append the previous action to observations by default.
+        tc_speed: Speed (rad/s) held by the load in torque control.
+        ref_ranges: Default normalised reference range per referenced state, where the generic
+            ``± nominal / limit`` asks for what the machine cannot do.
     """
 
     motor: type[Motor]
@@ -58,14 +61,19 @@ class MotorEntry:
     constraints: tuple | None = None
     observed: tuple[str, ...] | None = None
     last_action: bool = False
-    extra: dict = field(default_factory=dict)
+    tc_speed: float = CONSTANT_SPEED
+    ref_ranges: dict[str, tuple[float, float]] = field(default_factory=dict)
 
 
 MOTORS: dict[str, MotorEntry] = {
     "PermExDc": MotorEntry(PermExDc, 60.0, lambda: PolynomialStaticLoad(a=0.0, b=0.0, c=0.0, j_load=1e-4)),
     "ExtExDc": MotorEntry(ExtExDc, 60.0, lambda: PolynomialStaticLoad(a=0.0, b=0.0, c=0.0, j_load=1e-4)),
     "SeriesDc": MotorEntry(SeriesDc, 60.0, lambda: PolynomialStaticLoad(a=0.01, b=0.05, c=0.0, j_load=1e-4)),
-    "ShuntDc": MotorEntry(ShuntDc, 60.0, lambda: PolynomialStaticLoad(a=0.05, b=0.01, c=0.0, j_load=1e-4)),
+    # A shunt motor's torque at a held speed is l_e' u² (1 - l_e' omega / r_e) / (r_a r_e) >= 0 and
+    # needs omega near its no-load speed r_e / l_e' (235 rad/s) to reach useful values (GEM holds
+    # 230 rad/s); its speed cannot exceed that no-load speed.
+    "ShuntDc": MotorEntry(ShuntDc, 60.0, lambda: PolynomialStaticLoad(a=0.05, b=0.01, c=0.0, j_load=1e-4),
+                          tc_speed=230.0, ref_ranges={"torque": (0.0, 0.5), "omega": (0.0, 0.55)}),
 }
 _AC_OBSERVED = ("omega", "torque", "i_a", "i_b", "i_c", "i_sd", "i_sq", "u_a", "u_b", "u_c", "u_sd", "u_sq",
                 "cos(epsilon)", "sin(epsilon)", "u_sup")
@@ -101,10 +109,18 @@ def _build_motor(motor: str | Motor, motor_params, nominal_values, limit_values)
     return entry.motor.from_params(motor_params, nominal_values=nominal_values, limit_values=limit_values), entry
 
 
-def _default_references(drive: DriveSystem, task: str) -> list[ReferenceGenerator]:
+SPEED_SIGMA = (0.03, 0.3)
+"""Default random-walk intensity (1/√s, normalised) of speed references: slow enough that a
+drive with a sensible inertia can follow (current and torque references use (0.1, 1))."""
+
+
+def _default_references(drive: DriveSystem, task: str, entry: MotorEntry | None) -> list[ReferenceGenerator]:
     motor = drive.motor
     names = {"CC": motor.controlled_currents or motor.current_names, "TC": ("torque",), "SC": ("omega",)}[task]
-    return [WienerReference(state=n) for n in names]
+    ranges = entry.ref_ranges if entry else {}
+    sigma = {"sigma_range": SPEED_SIGMA} if task == "SC" else {}
+    return [WienerReference(state=n, low=ranges.get(n, (None, None))[0], high=ranges.get(n, (None, None))[1],
+                            **sigma) for n in names]
 
 
 def _bind_all(refs: Sequence[ReferenceGenerator], drive: DriveSystem) -> tuple[ReferenceGenerator, ...]:
@@ -173,17 +189,19 @@ def make_task(motor: str | Motor = "SeriesDc", task: str = "SC", action_type: st
         raise ValueError(f"unknown action_type {action_type!r}; choose from {ACTION_TYPES}")
     m, entry = _build_motor(motor, motor_params, nominal_values, limit_values)
     if load is None:
-        load = entry.sc_load() if (task == "SC" and entry) else \
-            PolynomialStaticLoad(j_load=1e-4) if task == "SC" else ConstantSpeedLoad(omega_fixed=CONSTANT_SPEED)
+        if task == "SC":
+            load = entry.sc_load() if entry else PolynomialStaticLoad(j_load=1e-4)
+        else:
+            load = ConstantSpeedLoad(omega_fixed=entry.tc_speed if (entry and task == "TC") else CONSTANT_SPEED)
     supply = IdealVoltageSupply(u_nominal=u_sup if u_sup is not None else (entry.u_sup if entry else 60.0))
     conv = converter if converter is not None else default_converter(m, action_type, interlocking_time)
     drive = DriveSystem(m, conv, load, supply, tau=TAU[action_type] if tau is None else tau,
                         solver=solver, substeps=substeps)
     if reference is None:
-        refs = _default_references(drive, task)
+        refs = _default_references(drive, task, entry)
     else:
         refs = [reference] if isinstance(reference, ReferenceGenerator) else list(reference)
-        defaults = _default_references(drive, task)
+        defaults = _default_references(drive, task, None)
         refs = [g if g.state else bind_reference(g, d.state, g.low, g.high)
                 for g, d in zip(refs, defaults + defaults[-1:] * len(refs), strict=False)]
     refs = _bind_all(refs, drive)

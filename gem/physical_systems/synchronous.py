@@ -30,9 +30,11 @@ Conventions shared by both motors:
 * **Currents.** ``i_a, i_b, i_c = T32 · Q(ε) · i_dq`` at the end of the period. A ``limit_values``
   or ``nominal_values`` entry ``"i"`` applies to every current (GEM's convention), unless the
   current is named itself.
-* **Torque limit.** Unless given, the torque limit (and nominal torque) is GEM's: the
+* **Torque limit and nominal torque.** Unless given, the torque limit is GEM's: the
   maximum-torque-per-ampere torque at the nominal current (PMSM) or at the current limit (SynRM,
-  equal to GEM's ``torque(i/√2, i/√2)``). With the defaults: 160.61 N·m and 5.832 N·m.
+  equal to GEM's ``torque(i/√2, i/√2)``): 160.61 N·m and 5.832 N·m with the defaults. The nominal
+  torque is the MTPA torque at the nominal current, at most the limit (PMSM 160.61 N·m; SynRM 1.80 N·m, where GEM
+  uses the limit torque, which the SynRM reaches only at its current limit).
 """
 
 from __future__ import annotations
@@ -163,8 +165,10 @@ def _limits_and_nominal(self: PMSM | SynRM) -> tuple[dict[str, float], dict[str,
         i_ref = (nominal if self.torque_limit_current == "nominal" else limits)["i"]
         limits["torque"] = dq_torque(*mtpa_currents(i_ref, self.l_d, self.l_q, self.psi_p),
                                      self.p, self.l_d, self.l_q, self.psi_p)
-    if "torque" not in given_nom:
-        nominal["torque"] = limits["torque"]
+    if "torque" not in given_nom:       # MTPA torque at the nominal current, within the limit
+        mtpa = dq_torque(*mtpa_currents(nominal["i"], self.l_d, self.l_q, self.psi_p),
+                         self.p, self.l_d, self.l_q, self.psi_p)
+        nominal["torque"] = np.minimum(mtpa, limits["torque"])
     return limits, nominal
 
 
@@ -306,7 +310,7 @@ class SynRM(Motor):
     r_s        0.57         Ω       stator resistance
     ========== ============ ======= ================================
 
-    Nominal: ω 314.16 rad/s (3000 rpm), i 10 A, T 5.832 N·m.
+    Nominal: ω 314.16 rad/s (3000 rpm), i 10 A, T 1.80 N·m (MTPA torque at the nominal current).
     Limits: ω 450.29 rad/s (4300 rpm), i 18 A, T 5.832 N·m (``T(i_sd = i_sq = 18/√2)``, the MTPA
     torque at the current limit). Inputs, reported voltages and their normalisation: see the
     module docstring.

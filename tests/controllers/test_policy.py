@@ -126,6 +126,35 @@ def test_per_environment_parameters(env_id, kwargs):
         start = terminated | truncated
 
 
+def test_unsupported_motor_is_named():
+    from dataclasses import dataclass
+    from typing import ClassVar
+
+    from gem.physical_systems import Motor
+
+    @dataclass(frozen=True, kw_only=True)
+    class Toy(Motor):
+        r: float = 0.1
+        ind: float = 1e-3
+        j_rotor: float = 0.01
+        ode_names: ClassVar = ("i",)
+        current_names: ClassVar = ("i",)
+        voltage_names: ClassVar = ("u",)
+        input_names: ClassVar = ("u",)
+        default_nominal: ClassVar = {"omega": 100.0, "torque": 1.0, "i": 10.0}
+        default_limits: ClassVar = {"omega": 200.0, "torque": 2.0, "i": 20.0}
+
+        def derivative(self, x, u, omega):
+            return ((u[0] - self.r * x[0]) / self.ind,)
+
+        def torque(self, x):
+            return 0.1 * x[0]
+
+    env = gem.make_env(motor=Toy(), task="CC", action_type="Cont")
+    with pytest.raises(NotImplementedError, match="Toy"):
+        gem.controllers.make(env)
+
+
 def test_tuning_is_exposed():
     env = gym.make("gem/Cont-SC-PermExDc-v0")
     slow = gem.controllers.make(env, a_current=4.0, a_speed=8.0, current_rule="SO", anti_windup="back_calculation")

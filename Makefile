@@ -14,8 +14,9 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e ".[rl,test,docs]"
 	touch $(STAMP)
 
+# The main job: DDPG vs the cascaded PI controller on the series DC motor (about 2-3 min after set-up).
 demo: $(STAMP)
-	$(PY) examples/quickstart.py
+	$(PY) -m gem.compare --out runs/demo
 
 test: $(STAMP)
 	$(PY) -m pytest -q -m "not slow"

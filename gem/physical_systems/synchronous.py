@@ -226,7 +226,19 @@ def _voltage_ratings(u: float) -> dict[str, float]:
     return {"u": u, **dict.fromkeys(("u_a", "u_b", "u_c", "u_sd", "u_sq"), u / 2), "epsilon": np.pi}
 
 
+def _synchronous_machine(cls: type) -> type:
+    """Gives a motor class the shared synchronous-machine methods above (no intermediate class)."""
+    shared = {"__post_init__": _post_init, "derivative": _derivative, "torque": _torque, "currents": _currents,
+              "terminal_currents": _terminal_currents, "voltages": _voltages, "voltage_limits": _voltage_limits,
+              "initial_ode_state": _initial_ode_state, "limits": property(_limits), "nominal": property(_nominal),
+              "max_torque_per_ampere": _mtpa}
+    for name, value in shared.items():
+        setattr(cls, name, value)
+    return cls
+
+
 @dataclass(frozen=True, kw_only=True)
+@_synchronous_machine
 class PMSM(Motor):
     r"""Permanent-magnet synchronous motor (rotor-frame model, GEM defaults).
 
@@ -276,20 +288,9 @@ class PMSM(Motor):
     default_limits: ClassVar = {"omega": 4000 * _RPM, "torque": 160.61, "i": 400.0,
                                 **dict.fromkeys(_CURRENTS, 400.0), **_voltage_ratings(300.0)}
 
-    __post_init__ = _post_init
-    derivative = _derivative
-    torque = _torque
-    currents = _currents
-    terminal_currents = _terminal_currents
-    voltages = _voltages
-    voltage_limits = _voltage_limits
-    initial_ode_state = _initial_ode_state
-    limits = property(_limits)
-    nominal = property(_nominal)
-    max_torque_per_ampere = _mtpa
-
 
 @dataclass(frozen=True, kw_only=True)
+@_synchronous_machine
 class SynRM(Motor):
     r"""Synchronous reluctance motor: the PMSM equations with ``psi_p = 0`` (GEM defaults).
 
@@ -341,15 +342,3 @@ class SynRM(Motor):
     def psi_p(self) -> float:
         """No permanent magnet: 0 Wb."""
         return 0.0
-
-    __post_init__ = _post_init
-    derivative = _derivative
-    torque = _torque
-    currents = _currents
-    terminal_currents = _terminal_currents
-    voltages = _voltages
-    voltage_limits = _voltage_limits
-    initial_ode_state = _initial_ode_state
-    limits = property(_limits)
-    nominal = property(_nominal)
-    max_torque_per_ampere = _mtpa

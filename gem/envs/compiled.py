@@ -19,6 +19,7 @@ import hashlib
 import logging
 import os
 import sys
+import tempfile
 import types
 import warnings
 from typing import Any
@@ -449,7 +450,9 @@ def _cache_file(name: str, source: str) -> tuple[str, bool]:
     The folder is ``GEM_CACHE_DIR`` (default ``~/.cache/gem``). Returns the file name and whether
     caching is possible.
     """
-    folder = os.environ.get("GEM_CACHE_DIR") or os.path.join(os.path.expanduser("~"), ".cache", "gem")
+    home = os.path.expanduser("~")
+    default = os.path.join(home, ".cache", "gem") if home != "~" else os.path.join(tempfile.gettempdir(), "gem-cache")
+    folder = os.environ.get("GEM_CACHE_DIR") or default
     path = os.path.join(folder, name)
     try:
         os.makedirs(folder, exist_ok=True)

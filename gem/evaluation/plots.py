@@ -7,13 +7,10 @@ import json
 from collections.abc import Mapping
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+from matplotlib.figure import Figure  # no pyplot: drawn off-screen, the user's backend is left alone
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from gem.evaluation.rollout import Rollout  # noqa: E402
+from gem.evaluation.rollout import Rollout
 
 COLORS = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple")
 STYLES = ("-", "--", ":", "-.")
@@ -40,8 +37,8 @@ def plot_trajectories(rollouts: Mapping[str, Rollout], path: str | Path, episode
     first = next(iter(rollouts.values()))
     k, n_act = len(first.reference_names), first.actions.shape[2]
     ncols = 2 if zoom else 1
-    fig, axes = plt.subplots(k + 1, ncols, figsize=(11 if zoom else 8, 2.6 * (k + 1)), sharex="col",
-                             squeeze=False, gridspec_kw={"height_ratios": [2] * k + [1.3]})
+    fig = Figure(figsize=(11 if zoom else 8, 2.6 * (k + 1)))
+    axes = fig.subplots(k + 1, ncols, sharex="col", squeeze=False, gridspec_kw={"height_ratios": [2] * k + [1.3]})
     t = first.time
     for c in range(ncols):
         sel = slice(None) if c == 0 else t <= zoom
@@ -69,7 +66,6 @@ def plot_trajectories(rollouts: Mapping[str, Rollout], path: str | Path, episode
     fig.tight_layout()
     path = Path(path)
     fig.savefig(path, dpi=120)
-    plt.close(fig)
     return path
 
 
@@ -107,7 +103,8 @@ def plot_training(monitor: str | Path, validations: str | Path, path: str | Path
         path: Output image file.
         title: Figure title.
     """
-    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(8, 6.5), sharex=True)
+    fig = Figure(figsize=(8, 6.5))
+    ax1, ax2 = fig.subplots(2, 1, sharex=True)
     if Path(monitor).exists():
         steps, returns = read_monitor(monitor)
         if returns.size:
@@ -141,5 +138,4 @@ def plot_training(monitor: str | Path, validations: str | Path, path: str | Path
     fig.tight_layout()
     path = Path(path)
     fig.savefig(path, dpi=120)
-    plt.close(fig)
     return path

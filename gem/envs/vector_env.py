@@ -25,7 +25,8 @@ class GemVectorEnv(VectorEnv):
     Autoreset is Gymnasium's ``SAME_STEP``: an environment that terminates or truncates is reset
     within the same ``step``; the returned observation is the first of the new episode and the
     last one of the finished episode is in ``info["final_obs"]`` (a float32 array, rows valid where
-    the mask ``info["_final_obs"]`` is true), its info in ``info["final_info"]``.
+    the mask ``info["_final_obs"]`` is true), its info in ``info["final_info"]`` and its physical
+    state (SI, unclipped) in ``info["final_physical_state"]`` (same mask).
 
     Args:
         task: The task definition (see :func:`gem.make_task`).
@@ -207,6 +208,7 @@ class GemVectorEnv(VectorEnv):
                 info["_final_obs"] = done.copy()
                 info["final_info"] = {}
                 info["_final_info"] = done.copy()
+                info["final_physical_state"] = np.where(done[:, None], self._state.physical, 0.0)
                 self._reset_subset(idx)
                 obs[idx] = self._observe(self._state.physical[idx] / self._limits[idx], idx)
             else:

@@ -205,7 +205,7 @@ class SwitchedReference(ReferenceGenerator):
 
     def bound(self, state: str, low: float, high: float) -> SwitchedReference:
         """Copy whose sub-generators reference ``state`` in ``[low, high]`` where not set."""
-        subs = tuple(_bind(g, state, low, high) for g in self.generators)
+        subs = tuple(bind_reference(g, state, low, high) for g in self.generators)
         return type(self)(state=state, low=low, high=high, generators=subs, p=self.p,
                           duration_range=self.duration_range)
 
@@ -250,7 +250,7 @@ class SwitchedReference(ReferenceGenerator):
         return self._gather(mem)
 
 
-def _bind(gen: ReferenceGenerator, state: str, low: float, high: float) -> ReferenceGenerator:
+def bind_reference(gen: ReferenceGenerator, state: str, low: float, high: float) -> ReferenceGenerator:
     """Fills ``state``, ``low`` and ``high`` of a generator where the user left them ``None``."""
     if isinstance(gen, SwitchedReference):
         return gen.bound(gen.state or state, low if gen.low is None else gen.low,
@@ -260,8 +260,6 @@ def _bind(gen: ReferenceGenerator, state: str, low: float, high: float) -> Refer
                   high=high if gen.high is None else gen.high)
     return type(gen)(**kwargs)
 
-
-bind_reference = _bind
 
 
 def default_mix() -> SwitchedReference:

@@ -61,6 +61,11 @@ def plot_trajectories(rollouts: Mapping[str, Rollout], path: str | Path, episode
             axes[0, c].set_title(f"first {zoom * 1e3:g} ms")
     axes[0, 0].legend(loc="best", fontsize=8)
     axes[k, 0].legend(loc="best", fontsize=8)
+    return _save(fig, title, path)
+
+
+def _save(fig: Figure, title: str | None, path: str | Path) -> Path:
+    """Adds the title, lays out and writes the figure as PNG."""
     if title:
         fig.suptitle(title)
     fig.tight_layout()
@@ -133,9 +138,4 @@ def plot_training(monitor: str | Path, validations: str | Path, path: str | Path
     ax2.grid(alpha=0.3, which="both")
     if ax2.lines:
         ax2.legend(loc="upper right", fontsize=8)
-    if title:
-        fig.suptitle(title)
-    fig.tight_layout()
-    path = Path(path)
-    fig.savefig(path, dpi=120)
-    return path
+    return _save(fig, title, path)

@@ -227,8 +227,13 @@ def _voltage_ratings(u: float) -> dict[str, float]:
 
 
 def _synchronous_machine(cls: type) -> type:
-    """Gives a motor class the shared synchronous-machine methods above (no intermediate class)."""
-    shared = {"__post_init__": _post_init, "derivative": _derivative, "torque": _torque, "currents": _currents,
+    """Gives a motor class the shared synchronous-machine names and methods (no intermediate class).
+
+    Names: ODE states ``i_sd, i_sq, epsilon``; currents ``i_a, i_b, i_c, i_sd, i_sq``; voltages
+    ``u_a, u_b, u_c, u_sd, u_sq``; inputs ``u_a, u_b, u_c``; pole pairs ``p``.
+    """
+    shared = {**_NAMES, "has_angle": True, "pole_pairs_param": "p", "__post_init__": _post_init,
+              "derivative": _derivative, "torque": _torque, "currents": _currents,
               "terminal_currents": _terminal_currents, "voltages": _voltages, "voltage_limits": _voltage_limits,
               "initial_ode_state": _initial_ode_state, "limits": property(_limits), "nominal": property(_nominal),
               "max_torque_per_ampere": _mtpa}
@@ -272,13 +277,6 @@ class PMSM(Motor):
     r_s: float = 18e-3
     psi_p: float = 66e-3
 
-    ode_names: ClassVar = _NAMES["ode_names"]
-    current_names: ClassVar = _NAMES["current_names"]
-    voltage_names: ClassVar = _NAMES["voltage_names"]
-    input_names: ClassVar = _NAMES["input_names"]
-    controlled_currents: ClassVar = _NAMES["controlled_currents"]
-    has_angle: ClassVar = True
-    pole_pairs_param: ClassVar = "p"
     positive_params: ClassVar = ("p", "r_s", "l_d", "l_q", "j_rotor")
     nonnegative_params: ClassVar = ("psi_p",)
     torque_limit_current: ClassVar[str] = "nominal"
@@ -323,13 +321,6 @@ class SynRM(Motor):
     j_rotor: float = 0.8e-3
     r_s: float = 0.57
 
-    ode_names: ClassVar = _NAMES["ode_names"]
-    current_names: ClassVar = _NAMES["current_names"]
-    voltage_names: ClassVar = _NAMES["voltage_names"]
-    input_names: ClassVar = _NAMES["input_names"]
-    controlled_currents: ClassVar = _NAMES["controlled_currents"]
-    has_angle: ClassVar = True
-    pole_pairs_param: ClassVar = "p"
     positive_params: ClassVar = ("p", "r_s", "l_d", "l_q", "j_rotor")
     torque_limit_current: ClassVar[str] = "limit"
     """Which ``"i"`` (``"nominal"`` or ``"limit"``) the default torque limit is the MTPA torque of."""

@@ -5,7 +5,8 @@ physical state, constraints, reward, references, observation — specialised to 
 dimensions, and calls the components' methods compiled by :mod:`gem.envs.jit`. Numbers
 (parameters, limits, weights) are arguments, so tasks that differ only in values share a kernel.
 It reproduces :meth:`GemVectorEnv._advance` (the NumPy step) to floating-point tolerance; the
-tests compare the two. Autoreset and resets stay in NumPy.
+tests compare the two. The kernel also validates the actions (before touching any state) and
+performs the autoreset of finished environments; explicit :meth:`reset` calls stay in NumPy.
 
 Not compiled (the NumPy step is used instead): ``solver="scipy"``, ``ExternalSpeedLoad`` and
 other prescribed loads with Python callables, switched references, per-environment parameter
@@ -28,7 +29,18 @@ import numpy as np
 
 from gem.envs import jit
 from gem.envs.constraints import LimitConstraint, SquaredConstraint
-from gem.envs.references import ConstReference, PeriodicReference, WienerReference, _sawtooth, _sine, _square, _triangle
+from gem.envs.random import normal_to_uniform
+from gem.envs.references import (
+    ConstReference,
+    PeriodicReference,
+    WienerReference,
+    _sawtooth,
+    _sine,
+    _square,
+    _triangle,
+    periodic_start,
+    wiener_start,
+)
 from gem.envs.task import OBS_BOUND
 from gem.physical_systems.converters import FiniteConverter
 from gem.physical_systems.drive_system import wrap_angle
@@ -109,12 +121,8 @@ class CompiledStep:
         cut = names.index("substeps") + 1        # the kernel takes max_steps after substeps
         self._args = tuple(args[k] for k in names[:cut])
         self._args_tail = tuple(args[k] for k in names[cut:])
-        self._run(env, self._zero_action(env), copy=True)     # compiles now, so errors surface here
-
-    @staticmethod
-    def _zero_action(env: Any) -> np.ndarray:
-        shape = env.single_action_space.shape or (1,)
-        return np.zeros((env.num_envs, *shape), dtype=env.single_action_space.dtype).reshape(env.num_envs, -1)
+        self._buffers(env)
+        self.kernel(*self._call_args(env, copy=True))     # compiles now (on copies), so errors surface here
 
     # ------------------------------------------------------------------ components
     @staticmethod
@@ -134,14 +142,17 @@ class CompiledStep:
                                  "MPT": type(self.mp), "LPT": type(self.lp),
                                  "wrap_angle": jit.jit_function(wrap_angle),
                                  "b6_actions": jit.jit_function(b6_actions),
-                                 "inverse_park": jit.jit_function(inverse_park)}
+                                 "inverse_park": jit.jit_function(inverse_park),
+                                 "uniform": jit.jit_function(normal_to_uniform),
+                                 "ref_wiener_start": jit.jit_function(wiener_start),
+                                 "ref_periodic_start": jit.jit_function(periodic_start)}
         for name, fn in self.funcs.items():
             if fn is not None:
                 scope[f"m_{name}"] = jit.jit_function(fn)
         for name, fn in _SHAPES.items():
             scope[f"shape_{name}"] = jit.jit_function(fn)
         used = [fn for fn in self.funcs.values() if fn is not None] + list(_SHAPES.values()) + \
-            [wrap_angle, b6_actions, inverse_park]
+            [wrap_angle, b6_actions, inverse_park, normal_to_uniform, wiener_start, periodic_start]
         # One file per (source, component code, parameter types): numba's cache index names the
         # parameter tuple types, which must exist in the process that loads it.
         types_ = f"{type(self.mp).__name__}|{type(self.lp).__name__}"
@@ -181,9 +192,22 @@ class CompiledStep:
         src.depth -= 1
         src("")
         src("def kernel(X, W, T, SW, PH, A, LIM, USUP, REF, RM, LAST, STEPS, BUF, CUR, NBUF, NCUR, OBS, REW, TERM,"
-            " TRUNC, FIN, MPV, LPV, tau, JT, til, substeps, max_steps, CM, CO, CFULL, CGAIN, CBIAS, CLA, CLOW, CHIGH,"
-            " TAB, RW, RWID, rpow, rtotal, penalty, RLO, RHI, NS, pp):")
+            " TRUNC, FIN, X0, W0, SW0, PH0, FOBS, FPH, MPV, LPV, tau, JT, til, substeps, max_steps, auto, CM, CO,"
+            " CFULL, CGAIN, CBIAS, CLA, CLOW, CHIGH, TAB, RW, RWID, rpow, rtotal, penalty, RLO, RHI, RP, NS, pp,"
+            " MASK, mode):")
         src.depth += 1
+        src("if mode == 1:    # explicit reset of the environments in MASK")
+        src.depth += 1
+        src("for i in prange(X.shape[0]):")
+        src("    if MASK[i]:")
+        src.depth += 2
+        self._emit_episode_start(src, env, kx)
+        src.depth -= 2
+        src("return 0, 0, -1")
+        src.depth -= 1
+        self._emit_action_check(src, env)
+        src("n_done = 0")
+        src("n_bad = 0")
         src("for i in prange(X.shape[0]):")
         src.depth += 1
         # built per environment: parallel (parfor) lowering cannot pass named tuples into the loop
@@ -370,7 +394,60 @@ class CompiledStep:
             src(f"v = min(max(v, RLO[{r}]), RHI[{r}])")
             src(f"{row['value']} = v")
             src(f"REF[i, {r}] = v")
-        # observation
+        self._emit_observation(src, task, idx)
+        src("if not fin:")
+        src("    n_bad += 1")
+        # autoreset: keep the finished episode's last observation and state, start the next one
+        src("if TERM[i] or TRUNC[i]:")
+        src.depth += 1
+        src("n_done += 1")
+        src("if auto:")
+        src.depth += 1
+        for k in range(env.single_observation_space.shape[0]):
+            src(f"FOBS[i, {k}] = OBS[i, {k}]")
+        for j in range(n_states):
+            src(f"FPH[i, {j}] = PH[i, {j}]")
+        self._emit_episode_start(src, env, kx)
+        src.depth -= 3
+        src("return n_done, n_bad, -1")
+        return src.text()
+
+    def _emit_episode_start(self, src: _Source, env: Any, kx: int) -> None:
+        """Environment ``i`` starts an episode from the start state ``X0, W0, SW0, PH0``."""
+        task, drive = env.task, env.drive
+        for j in range(len(drive.state_names)):
+            src(f"PH[i, {j}] = PH0[i, {j}]")
+            src(f"n{j} = PH[i, {j}] / LIM[i, {j}]")
+        for j in range(kx):
+            src(f"X[i, {j}] = X0[i, {j}]")
+        src("W[i] = W0[i]")
+        src("T[i] = 0.0")
+        for leg in range(drive.converter.topology.n_legs):
+            src(f"SW[i, {leg}] = SW0[i, {leg}]")
+        src("STEPS[i] = 0")
+        for k in range(task.action_size):
+            src(f"LAST[i, {k}] = 0.0")
+        self._emit_reference_reset(src, task)
+        self._emit_observation(src, task, drive.index)
+
+    def _emit_action_check(self, src: _Source, env: Any) -> None:
+        """First loop: every action valid (finite / in range) before any state changes."""
+        task, topo = env.task, env.drive.converter.topology
+        src("for i in range(A.shape[0]):")
+        src.depth += 1
+        if self.finite and task.action_frame != "dq":
+            for k, table in enumerate(topo.tables):
+                src(f"if A[i, {k}] < 0 or A[i, {k}] >= {len(table)}:")
+                src("    return 0, 0, i")
+        else:
+            src("for k in range(A.shape[1]):")
+            src("    if not np.isfinite(A[i, k]):")
+            src("        return 0, 0, i")
+        src.depth -= 1
+
+    @staticmethod
+    def _emit_observation(src: _Source, task: Any, idx: dict[str, int]) -> None:
+        """Observation of environment ``i`` from the normalised states ``n{j}``, references, last action."""
         for k, name in enumerate(task.observed):
             if name in ("cos(epsilon)", "sin(epsilon)"):
                 src(f"o = np.{name[:3]}(n{idx['epsilon']} * np.pi)")
@@ -388,7 +465,36 @@ class CompiledStep:
         if task.last_action:
             for k in range(task.action_size):
                 src(f"OBS[i, {n_obs + len(task.references) + k}] = LAST[i, {k}]")
-        return src.text()
+
+    @staticmethod
+    def _emit_reference_reset(src: _Source, task: Any) -> None:
+        """New reference episodes, drawing the same uniforms in the same order as the generators' reset."""
+        def draw(name: str) -> None:
+            src(f"{name} = uniform(BUF[i, CUR[i]])")
+            src("CUR[i] += 1")
+
+        for r, g in enumerate(task.references):
+            row = {name: f"RM[{r}, {j}, i]" for j, name in enumerate(g.rows)}
+            src(f"{row['t']} = 0.0")
+            if isinstance(g, WienerReference):
+                draw("ua")
+                draw("ub")
+                src(f"va, vb = ref_wiener_start(ua, ub, RLO[{r}], RHI[{r}], RP[{r}, 0], RP[{r}, 1])")
+                src(f"{row['value']} = va")
+                src(f"{row['sigma']} = vb")
+            elif isinstance(g, ConstReference):
+                src(f"{row['value']} = min(max(RP[{r}, 0], RLO[{r}]), RHI[{r}])")
+            else:
+                for name in ("ua", "uf", "up", "uo"):
+                    draw(name)
+                src(f"va, vf, vo = ref_periodic_start(ua, uf, uo, RLO[{r}], RHI[{r}], RP[{r}, 0], RP[{r}, 1], "
+                    f"RP[{r}, 2], RP[{r}, 3])")
+                src(f"{row['amp']} = va")
+                src(f"{row['freq']} = vf")
+                src(f"{row['phase']} = up")
+                src(f"{row['offset']} = vo")
+                src(f"{row['value']} = vo + va * shape_{g.shape}(vf * 0.0 + up)")
+            src(f"REF[i, {r}] = {row['value']}")
 
     @staticmethod
     def _unpack(name: str, params: tuple) -> list[str]:
@@ -409,31 +515,108 @@ class CompiledStep:
             penalty=float(task.reward.penalty),
             RLO=np.array([g.low for g in task.references], float),
             RHI=np.array([g.high for g in task.references], float),
+            RP=_reference_parameters(task.references),
             NS=env._noise_scale if env._noise_scale is not None else np.zeros(1),
             pp=float(getattr(motor, motor.pole_pairs_param)) if motor.pole_pairs_param else 1.0,
         )
 
-    def step(self, env: Any, action: np.ndarray) -> tuple[np.ndarray, ...]:
-        """Runs one compiled step on ``env``'s arrays (updated in place)."""
-        return self._run(env, action, copy=False)
+    def run(self, env: Any, actions: Any, single: bool = False) -> tuple[int, int]:
+        """Runs one compiled step on ``env``'s arrays (updated in place).
 
-    def _run(self, env: Any, action: np.ndarray, copy: bool) -> tuple[np.ndarray, ...]:
-        st = env._state
-        n = env.num_envs
-        obs = np.empty((n, env.single_observation_space.shape[0]), np.float32)
-        rew, term, trunc, fin = np.empty(n), np.empty(n, bool), np.empty(n, bool), np.empty(n, bool)
-        rm = env._ref_block.copy() if copy else env._ref_block
-        a = np.ascontiguousarray(action, dtype=np.int64 if self.finite and env.task.action_frame != "dq" else float)
-        mutable = [st.x, st.omega, st.t, st.switch, st.physical, env._ref, env._last_action, env._steps,
-                   env.rnd._buf, env.rnd._cursor, env.noise_rnd._buf, env.noise_rnd._cursor]
+        The results are left in :attr:`obs`, :attr:`rew`, :attr:`term`, :attr:`trunc`, :attr:`fin`
+        and, for environments the kernel reset, :attr:`fobs` and :attr:`fph`.
+
+        Args:
+            env: The environment whose arrays the kernel was built for.
+            actions: A batch of actions, or one action if ``single``.
+            single: ``actions`` is the action of a ``num_envs = 1`` environment.
+
+        Returns:
+            The number of finished episodes and of environments with a non-finite state.
+
+        Raises:
+            ValueError: If an action has the wrong shape or type, is not finite or out of range
+                (nothing is changed then).
+        """
+        view = self._a_single if single else self._a_batch
+        if np.shape(actions) == view.shape and (self._float_action or _is_integer(actions)):
+            view[...] = actions
+        else:
+            self.A[...] = env._check_action(np.asarray(actions)[None] if single else actions)
+        self._sync(env)
+        n_done, n_bad, bad = self.kernel(*self._call)
+        if bad >= 0:
+            env._check_action(self._a_batch)            # raises with the details
+            raise ValueError(f"invalid action for environment {bad}: {self.A[bad].tolist()}")
+        return n_done, n_bad
+
+    def _buffers(self, env: Any) -> None:
+        """Action input and result arrays, allocated once and reused by every step."""
+        n, space = env.num_envs, env.single_action_space
+        n_obs = env.single_observation_space.shape[0]
+        integer = self.finite and env.task.action_frame != "dq"
+        self._float_action = not integer
+        width = 1 if space.shape == () else int(np.prod(space.shape))
+        self.A = np.zeros((n, width), np.int64 if integer else float)
+        self._a_single = self.A[0].reshape(space.shape)
+        self._a_batch = self.A.reshape((n, *space.shape))
+        self.obs = np.zeros((n, n_obs), np.float32)
+        self.fobs = np.zeros((n, n_obs), np.float32)
+        self.fph = np.zeros((n, len(env.drive.state_names)))
+        self.rew = np.zeros(n)
+        self.term, self.trunc, self.fin = (np.zeros(n, bool) for _ in range(3))
+        self._mask = np.ones(n, bool)
+        self._bound = None
+        self._call: tuple = ()
+        self._reset_call: tuple = ()
+
+    def reset(self, env: Any, start: Any) -> None:
+        """Starts new episodes in every environment of ``env`` from the drive state ``start``.
+
+        References and the observation (left in :attr:`obs`) are drawn as at an autoreset.
+        """
+        self._sync(env)
+        call = self._reset_call if start is env._fresh else self._call_args(env, copy=False, start=start, mode=1)
+        self.kernel(*call)
+
+    def _sync(self, env: Any) -> None:
+        if env._state is not self._bound:
+            self._bound = env._state
+            self._call = self._call_args(env, copy=False)
+            self._reset_call = self._call_args(env, copy=False, mode=1)
+
+    def _call_args(self, env: Any, copy: bool, start: Any = None, mode: int = 0) -> tuple:
+        """The kernel's arguments: ``env``'s arrays (copies if ``copy``), results, constants.
+
+        ``mode`` 0 steps; 1 starts episodes from ``start`` (default: the environment's initial state).
+        """
+        st, fresh = env._state, start or env._fresh
+        mutable = [st.x, st.omega, st.t, st.switch, st.physical, self.A, env._limits,
+                   env.drive._supply_voltage(env.num_envs), env._ref, env._ref_block, env._last_action,
+                   env._steps, env.rnd._buf, env.rnd._cursor, env.noise_rnd._buf, env.noise_rnd._cursor]
         if copy:
             mutable = [m.copy() for m in mutable]
-        x, w, t, sw, ph, ref, last, steps, buf, cur, nbuf, ncur = mutable
-        self.kernel(x, w, t, sw, ph, a, env._limits, env.drive._supply_voltage(n), ref, rm, last, steps, buf,
-                    cur, nbuf, ncur, obs, rew, term, trunc, fin, self._mpv, self._lpv, *self._args,
-                    env.max_episode_steps or -1,
-                    *self._args_tail)
-        return obs, rew, term, trunc, fin
+        return (*mutable, self.obs, self.rew, self.term, self.trunc, self.fin, fresh.x, fresh.omega, fresh.switch,
+                fresh.physical, self.fobs, self.fph, self._mpv, self._lpv, *self._args, env.max_episode_steps or -1,
+                bool(env.autoreset and env.dashboard is None), *self._args_tail, self._mask, mode)
+
+
+def _is_integer(actions: Any) -> bool:
+    dtype = getattr(actions, "dtype", None)
+    return dtype.kind in "iu" if dtype is not None else isinstance(actions, int) and not isinstance(actions, bool)
+
+
+def _reference_parameters(references: tuple) -> np.ndarray:
+    """Episode-start parameters of each reference generator, ``(n_refs, 4)``."""
+    out = np.zeros((max(len(references), 1), 4))
+    for r, g in enumerate(references):
+        if isinstance(g, WienerReference):
+            out[r, :2] = g.sigma_range
+        elif isinstance(g, PeriodicReference):
+            out[r] = (*g.amplitude_range, *g.frequency_range)
+        elif isinstance(g, ConstReference):
+            out[r, 0] = g.value
+    return out
 
 
 def _pad_tables(tables: tuple[np.ndarray, ...]) -> np.ndarray:

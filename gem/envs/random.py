@@ -1,17 +1,28 @@
 """Per-environment random streams that make batched runs equal to single runs.
 
-Every environment ``i`` of a batch owns its own :class:`numpy.random.Generator`. Per-step draws
-(reference increments, measurement noise, stochastic loads) are taken from per-environment
-buffers that are refilled from that environment's generator, so environment ``i`` of a batch
-seeded with ``seed + i`` sees exactly the numbers a single environment seeded with ``seed + i``
-sees, while the batch is served with array operations.
+Every environment ``i`` of a batch owns its own :class:`numpy.random.Generator`. All draws
+(reference increments and episode starts, measurement noise, stochastic loads) are taken from
+per-environment buffers of standard normals that are refilled from that environment's generator,
+so environment ``i`` of a batch seeded with ``seed + i`` sees exactly the numbers a single
+environment seeded with ``seed + i`` sees, while the batch is served with array operations (or
+by the compiled step, which reads the same buffers). Uniform draws are standard normals mapped
+through the normal distribution function (:func:`normal_to_uniform`), so they come from the same
+buffers and the compiled step can draw them without calling back into Python.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
+
+_SQRT_HALF = math.sqrt(0.5)
+
+
+def normal_to_uniform(z: float) -> float:
+    """``Φ(z)``: a standard-normal draw mapped to a uniform draw in [0, 1]."""
+    return 0.5 * math.erfc(-z * _SQRT_HALF)
 
 
 class EnvRandom:
@@ -28,25 +39,33 @@ class EnvRandom:
         self.generators: list[np.random.Generator] = [np.random.default_rng() for _ in range(num_envs)]
         self._buf = np.empty((num_envs, block))
         self._cursor = np.full(num_envs, block)
+        self._headroom = -1     # lower bound of the unreserved draws left in every buffer (-1: unknown)
 
     def seed(self, seeds: Sequence[int | None], idx: np.ndarray) -> None:
         """Re-seeds the environments ``idx`` (``None`` draws fresh OS entropy) and drops their buffers."""
         for i, s in zip(idx, seeds, strict=True):
             self.generators[i] = np.random.default_rng(s)
         self._cursor[idx] = self.block
+        self._headroom = -1
 
     def ensure(self, k: int) -> None:
         """Refills the buffers of environments with fewer than ``k`` normals left.
 
-        Called once at the start of every step with the step's number of draws, so that the draws
-        of a step never straddle a refill, whichever code path (NumPy or compiled) consumes them.
+        Called once at the start of every step with the step's largest number of draws, so that
+        the draws of a step never straddle a refill, whichever code path (NumPy or compiled)
+        consumes them. The ``k`` draws are reserved: a cheap Python counter skips the look at the
+        cursors while earlier checks guarantee enough draws for every environment.
         """
-        if k == 0 or self._cursor.max() + k <= self.block:
+        if k == 0:
+            return
+        if self._headroom >= k:
+            self._headroom -= k
             return
         stale = np.flatnonzero(self._cursor + k > self.block)
         for i in stale:
             self._buf[i] = self.generators[i].standard_normal(self.block)
         self._cursor[stale] = 0
+        self._headroom = self.block - int(self._cursor.max()) - k
 
     def normal(self, k: int = 1, idx: np.ndarray | None = None) -> np.ndarray:
         """Next ``k`` standard normals of every environment (or of those in ``idx``).
@@ -68,13 +87,15 @@ class EnvRandom:
         else:
             out = self._buf[rows[:, None], cursor[:, None] + np.arange(k)]
         self._cursor[rows] = cursor + k
+        self._headroom -= k
         return out
 
     def uniform(self, idx: np.ndarray, low: np.ndarray | float = 0.0, high: np.ndarray | float = 1.0) -> np.ndarray:
         """One uniform draw per environment in ``idx`` (used at resets), shape ``(len(idx),)``."""
-        u = np.array([self.generators[i].random() for i in idx])
+        z = self.normal(1, idx)[:, 0]
+        u = np.array([normal_to_uniform(v) for v in z.tolist()])
         return low + (high - low) * u
 
     def integers(self, idx: np.ndarray, n: int) -> np.ndarray:
         """One integer in ``[0, n)`` per environment in ``idx``."""
-        return np.array([self.generators[i].integers(n) for i in idx], dtype=np.int64)
+        return np.minimum((self.uniform(idx) * n).astype(np.int64), n - 1)

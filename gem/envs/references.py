@@ -42,7 +42,9 @@ class ReferenceGenerator:
             raise ValueError(f"{type(self).__name__}: low ({self.low}) must be <= high ({self.high})")
 
     draws_per_step: ClassVar[int] = 0
-    """Standard normals consumed by :meth:`advance`."""
+    """Largest number of standard normals consumed by :meth:`advance`."""
+    draws_per_reset: ClassVar[int] = 1
+    """Largest number of draws consumed by :meth:`reset` (per environment)."""
     rows: ClassVar[tuple[str, ...]] = ("value", "t")
     """Names of the per-environment arrays: rows of one ``(len(rows), num_envs)`` block."""
 
@@ -77,6 +79,7 @@ class ConstReference(ReferenceGenerator):
     """Constant reference ``value`` (normalised)."""
 
     value: float = 0.5
+    draws_per_reset = 0
 
     def reset(self, mem, idx, rnd):
         """Sets the constant."""
@@ -97,6 +100,7 @@ class WienerReference(ReferenceGenerator):
 
     sigma_range: tuple[float, float] = (0.1, 1.0)
     draws_per_step = 1
+    draws_per_reset = 2
     rows = ("value", "t", "sigma")
 
     def __post_init__(self) -> None:
@@ -107,12 +111,37 @@ class WienerReference(ReferenceGenerator):
 
     def reset(self, mem, idx, rnd):
         """Random start value and sigma."""
-        super().reset(mem, idx, rnd)
-        lo, hi = np.log(self.sigma_range)
-        mem["sigma"][idx] = np.exp(rnd.uniform(idx, lo, hi))
+        mem["t"][idx] = 0.0
+        u_value = rnd.uniform(idx)
+        mem["value"][idx], mem["sigma"][idx] = wiener_start(u_value, rnd.uniform(idx), self.low, self.high,
+                                                            *self.sigma_range)
 
     def _value(self, mem, rnd, tau):
         return mem["value"] + mem["sigma"] * np.sqrt(tau) * rnd.normal(1)[:, 0]
+
+
+def wiener_start(u_value, u_sigma, low, high, sigma_low, sigma_high):
+    """Start value and σ of a random-walk episode from two uniform draws in [0, 1].
+
+    The value is uniform in ``[low, high]``, σ log-uniform in ``[sigma_low, sigma_high]``.
+    Scalars or arrays (the compiled step calls it per environment).
+    """
+    log_low = np.log(sigma_low)
+    value = low + (high - low) * u_value
+    sigma = np.exp(log_low + (np.log(sigma_high) - log_low) * u_sigma)
+    return value, sigma
+
+
+def periodic_start(u_amp, u_freq, u_off, low, high, amp_low, amp_high, freq_low, freq_high):
+    """Amplitude, frequency (Hz) and offset of a periodic episode from three uniform draws.
+
+    The amplitude is a fraction in ``[amp_low, amp_high]`` of the half-width of ``[low, high]``,
+    the offset uniform in the range that keeps the signal inside ``[low, high]``.
+    """
+    amp = 0.5 * (high - low) * (amp_low + (amp_high - amp_low) * u_amp)
+    freq = freq_low + (freq_high - freq_low) * u_freq
+    offset = (low + amp) + ((high - amp) - (low + amp)) * u_off
+    return amp, freq, offset
 
 
 def _sine(phase: np.ndarray) -> np.ndarray:
@@ -149,6 +178,7 @@ class PeriodicReference(ReferenceGenerator):
 
     SHAPES: ClassVar = {"sine": _sine, "step": _square, "triangle": _triangle, "sawtooth": _sawtooth}
     rows = ("value", "t", "amp", "freq", "phase", "offset")
+    draws_per_reset = 4
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -161,12 +191,10 @@ class PeriodicReference(ReferenceGenerator):
 
     def reset(self, mem, idx, rnd):
         """Draws the episode's amplitude, frequency, phase and offset."""
-        half = 0.5 * (self.high - self.low)
-        amp = half * rnd.uniform(idx, *self.amplitude_range)
-        mem["amp"][idx] = amp
-        mem["freq"][idx] = rnd.uniform(idx, *self.frequency_range)
-        mem["phase"][idx] = rnd.uniform(idx)
-        mem["offset"][idx] = rnd.uniform(idx, self.low + amp, self.high - amp)
+        u_amp, u_freq, u_phase, u_off = (rnd.uniform(idx) for _ in range(4))
+        mem["amp"][idx], mem["freq"][idx], mem["offset"][idx] = periodic_start(
+            u_amp, u_freq, u_off, self.low, self.high, *self.amplitude_range, *self.frequency_range)
+        mem["phase"][idx] = u_phase
         mem["t"][idx] = 0.0
         mem["value"][idx] = self._at(mem, idx)
 
@@ -200,8 +228,13 @@ class SwitchedReference(ReferenceGenerator):
 
     @property
     def draws_per_step(self) -> int:
-        """Normals consumed per step: those of every sub-generator."""
-        return sum(g.draws_per_step for g in self.generators)
+        """Normals consumed per step: those of every sub-generator, and a switch."""
+        return sum(g.draws_per_step for g in self.generators) + self.draws_per_reset
+
+    @property
+    def draws_per_reset(self) -> int:
+        """The choice, the duration and the chosen sub-generator's start."""
+        return 2 + max(g.draws_per_reset for g in self.generators)
 
     def bound(self, state: str, low: float, high: float) -> SwitchedReference:
         """Copy whose sub-generators reference ``state`` in ``[low, high]`` where not set."""

@@ -76,9 +76,15 @@ class GemVectorEnv(VectorEnv):
         self._last_action = np.zeros((self.num_envs, task.action_size))
         self._steps = np.zeros(self.num_envs, dtype=np.int64)
         self._state = None
+        self._fresh = None          # the default initial state (autoreset), computed at the first reset
         self._needs_reset = np.ones(self.num_envs, dtype=bool)
-        self._draws_per_step = int(self.drive.load.random) + sum(g.draws_per_step for g in task.references)
-        self._noise_draws = len(task.observed) if task.noise is not None else 0
+        self._blocked = True        # some environment needs a reset (any of _needs_reset)
+        # Draws reserved per step: the step's and those of a new episode, whether or not one starts,
+        # so that buffers are refilled at the same steps in every batch size and in the single view.
+        self._draws_per_reset = sum(g.draws_per_reset for g in task.references)
+        self._draws_per_step = int(self.drive.load.random) + self._draws_per_reset + sum(
+            g.draws_per_step for g in task.references)
+        self._noise_draws = 2 * len(task.observed) if task.noise is not None else 0
         self._kernel = None
         self._compile = compiled
 
@@ -154,15 +160,30 @@ class GemVectorEnv(VectorEnv):
             raise ValueError(f"unknown reset option(s) {sorted(unknown)}; supported: ['initial_state']")
         initial = {k: np.broadcast_to(np.asarray(v, float), (self.num_envs,))
                    for k, v in (options.get("initial_state") or {}).items()}
-        self._state = self.drive.reset(self.num_envs, initial)
-        self._reset_rest(idx)
+        if self._fresh is None:
+            self._fresh = self.drive.reset(self.num_envs)
+        start = self.drive.reset(self.num_envs, initial) if initial else self._fresh
+        if self._state is None:
+            self._state = start.copy()
+        self.rnd.ensure(self._draws_per_reset)
+        self.noise_rnd.ensure(self._noise_draws // 2)
+        if self._kernel is not None:
+            self._kernel.reset(self, start)
+            self._needs_reset[:] = False
+            self._blocked = False
+            obs = self._kernel.obs.copy()
+        else:
+            for name in ("x", "omega", "t", "switch", "physical"):
+                getattr(self._state, name)[...] = getattr(start, name)
+            self._reset_rest(idx)
+            obs = self._observe(self._state.physical / self._limits)
         if self._compile:
             from gem.envs.compiled import compile_step
             self._kernel = compile_step(self)
             self._compile = False
         if self.dashboard is not None:
             self.dashboard.on_reset(self.physical_state[0], self.references[0])
-        return self._observe(self._state.physical / self._limits), {}
+        return obs, {}
 
     def _reset_rest(self, idx: np.ndarray) -> None:
         for g, mem in zip(self.task.references, self._ref_mem, strict=True):
@@ -171,49 +192,75 @@ class GemVectorEnv(VectorEnv):
         self._last_action[idx] = 0.0
         self._steps[idx] = 0
         self._needs_reset[idx] = False
+        self._blocked = bool(self._needs_reset.any())
 
     def _reset_subset(self, idx: np.ndarray) -> None:
-        # A full-batch initial state, of which the rows idx are used: per-environment parameter
-        # arrays keep their alignment with the environments.
-        fresh = self.drive.reset(self.num_envs)
-        st = self._state
+        # The rows idx of the full-batch initial state: per-environment parameter arrays keep
+        # their alignment with the environments.
+        st, fresh = self._state, self._fresh
         for name in ("x", "omega", "t", "switch", "physical"):
             getattr(st, name)[idx] = getattr(fresh, name)[idx]
         self._reset_rest(idx)
 
     def step(self, actions: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
         """Applies one action per environment for one control period ``tau``."""
-        self._require_reset()
-        if self._needs_reset.any():
-            bad = np.flatnonzero(self._needs_reset).tolist()
-            raise RuntimeError(f"environment(s) {bad} finished their episode: call reset() before step()")
+        self._check_steppable()
+        kernel = self._kernel
+        if kernel is not None and self.dashboard is None:   # the compiled step, autoreset included
+            self._reserve_draws()
+            n_done, n_bad = kernel.run(self, actions)
+            obs, reward = kernel.obs.copy(), kernel.rew.copy()
+            terminated, truncated = kernel.term.copy(), kernel.trunc.copy()
+            info: dict[str, Any] = {}
+            if n_bad:
+                info["nonfinite_state"] = ~kernel.fin
+            if n_done:
+                self._finish(terminated | truncated, info, kernel.fobs, kernel.fph)
+            return obs, reward, terminated, truncated, info
         action = self._check_action(actions)
-        self.rnd.ensure(self._draws_per_step)
-        self.noise_rnd.ensure(self._noise_draws)
-        if self._kernel is not None:
-            obs, reward, terminated, truncated, finite = self._kernel.step(self, action)
+        self._reserve_draws()
+        if kernel is not None:                              # a dashboard: autoreset here, after it saw env 0
+            kernel.run(self, actions)
+            obs, reward = kernel.obs.copy(), kernel.rew.copy()
+            terminated, truncated, finite = kernel.term.copy(), kernel.trunc.copy(), kernel.fin.copy()
         else:
             obs, reward, terminated, truncated, finite = self._advance(action)
+        done = terminated | truncated
         if self.dashboard is not None:    # env 0 as observed, before an autoreset
-            self.dashboard.on_step(self.physical_state[0], self.references[0], action[0],
-                                   bool(terminated[0] or truncated[0]))
-        info: dict[str, Any] = {}
+            self.dashboard.on_step(self.physical_state[0], self.references[0], action[0], bool(done[0]))
+        info = {}
         if not finite.all():
             info["nonfinite_state"] = ~finite
-        done = terminated | truncated
         if done.any():
+            final_obs, final_phys = obs.copy(), self._state.physical.copy()
             if self.autoreset:
                 idx = np.flatnonzero(done)
-                info["final_obs"] = np.where(done[:, None], obs, 0.0).astype(np.float32)
-                info["_final_obs"] = done.copy()
-                info["final_info"] = {}
-                info["_final_info"] = done.copy()
-                info["final_physical_state"] = np.where(done[:, None], self._state.physical, 0.0)
                 self._reset_subset(idx)
                 obs[idx] = self._observe(self._state.physical[idx] / self._limits[idx], idx)
-            else:
-                self._needs_reset |= done
+            self._finish(done, info, final_obs, final_phys)
         return obs, reward.astype(np.float64), terminated, truncated, info
+
+    def _check_steppable(self) -> None:
+        self._require_reset()
+        if self._blocked:
+            bad = np.flatnonzero(self._needs_reset).tolist()
+            raise RuntimeError(f"environment(s) {bad} finished their episode: call reset() before step()")
+
+    def _reserve_draws(self) -> None:
+        self.rnd.ensure(self._draws_per_step)
+        self.noise_rnd.ensure(self._noise_draws)
+
+    def _finish(self, done: np.ndarray, info: dict[str, Any], final_obs: np.ndarray, final_phys: np.ndarray) -> None:
+        """Reports finished episodes (autoreset) or marks them as needing a reset."""
+        if self.autoreset:
+            info["final_obs"] = np.where(done[:, None], final_obs, 0.0).astype(np.float32)
+            info["_final_obs"] = done.copy()
+            info["final_info"] = {}
+            info["_final_info"] = done.copy()
+            info["final_physical_state"] = np.where(done[:, None], final_phys, 0.0)
+        else:
+            self._needs_reset |= done
+            self._blocked = True
 
     def _advance(self, action: np.ndarray) -> tuple[np.ndarray, ...]:
         """The NumPy step: physics, constraints, reward, references, observation."""

@@ -40,6 +40,10 @@ class DriveState:
     switch: np.ndarray
     physical: np.ndarray
 
+    def copy(self) -> DriveState:
+        """A copy with copies of every array."""
+        return DriveState(self.x.copy(), self.omega.copy(), self.t.copy(), self.switch.copy(), self.physical.copy())
+
 
 def stack_columns(cols, n: int) -> np.ndarray:
     """``(n, len(cols))`` array from columns that are ``(n,)`` arrays or scalars."""

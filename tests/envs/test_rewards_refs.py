@@ -82,7 +82,7 @@ def test_reward_stays_in_range_without_violations(env_id):
     rewards = [env.step(env.action_space.sample())[1] for _ in range(300)]
     assert lo == -1.0 and hi == 0.0
     assert min(rewards) >= lo and max(rewards) <= hi
-    assert min(rewards) < -0.05                          # not trivially zero
+    assert min(rewards) < -0.01                          # not trivially zero
 
 
 # ------------------------------------------------------------------------------ violation reward

@@ -1,0 +1,32 @@
+"""The single-environment timing loop shared by ``throughput.py`` (gem) and ``baselines.py`` (GEM).
+
+Kept free of imports of either library, so the competitors' venv can use it too.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from typing import Any
+
+
+def single_env_rate(env: Any, steps: int, repeats: int) -> tuple[float, int]:
+    """Median steps/s of a Gymnasium environment and the number of resets per run.
+
+    ``steps`` actions are pre-sampled from the action space seeded 0; ``reset()`` is called
+    whenever an episode ends (inside the timed loop); ``time.perf_counter``; median of ``repeats``.
+    """
+    env.action_space.seed(0)
+    actions = [env.action_space.sample() for _ in range(steps)]
+    rates, resets = [], 0
+    for _ in range(repeats):
+        env.reset(seed=0)
+        resets = 0
+        t0 = time.perf_counter()
+        for a in actions:
+            _, _, terminated, truncated, _ = env.step(a)
+            if terminated or truncated:
+                env.reset()
+                resets += 1
+        rates.append(steps / (time.perf_counter() - t0))
+    return statistics.median(rates), resets

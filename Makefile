@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.gem-installed
 
-.PHONY: demo test lint bench docs clean
+.PHONY: demo test lint bench bench-baselines docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,13 @@ lint: $(STAMP)
 	$(PY) -m ruff check gem tests examples benchmarks
 
 bench: $(STAMP)
+	$(PY) benchmarks/throughput.py
+
+# The competitors in their own venv (never in .venv), then our benchmark, which prints the ratios.
+bench-baselines: $(STAMP)
+	test -x .venv-baselines/bin/python || $(PYTHON) -m venv .venv-baselines
+	.venv-baselines/bin/pip install -q gym-electric-motor==3.0.3 exciting-environments==0.2.4 jax
+	.venv-baselines/bin/python benchmarks/baselines.py
 	$(PY) benchmarks/throughput.py
 
 docs: $(STAMP)

@@ -39,10 +39,10 @@ import tracemalloc
 
 import gymnasium as gym
 import numpy as np
+from single_env import single_env_rate  # benchmarks/single_env.py, shared with baselines.py
 
 import gem
 from gem.envs import compiled
-from single_env import single_env_rate  # benchmarks/single_env.py, shared with baselines.py
 
 DEFAULT_IDS = ["gem/Cont-CC-PMSM-v0", "gem/Cont-SC-SeriesDc-v0", "gem/Finite-CC-PMSM-v0",
                "gem/Cont-CC-PermExDc-v0", "gem/Finite-CC-PermExDc-v0", "gem/Cont-CC-ExtExDc-v0"]

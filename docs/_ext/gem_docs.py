@@ -281,6 +281,9 @@ class BenchmarkResults(_GeneratedRst):
                 cells = [_cell(r.get(c, "")) for c in columns]
                 out += [f"   * - {cells[0]}"] + [f"     - {c}" for c in cells[1:]]
             out.append("")
+        other = _flatten({k: v for k, v in data.items() if k not in ("meta", "results")})
+        if other:
+            out += ["Also measured:", ""] + [f"* {k.replace('_', ' ')}: {_cell(v)}" for k, v in other.items()] + [""]
         return out
 
 

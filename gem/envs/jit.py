@@ -54,7 +54,7 @@ def jit_function(fn: types.FunctionType) -> Any:
     for name, callee in _python_functions(fn).items():
         scope[name] = jit_function(callee)
     copy = types.FunctionType(fn.__code__, scope, fn.__name__, fn.__defaults__, fn.__closure__)
-    _JITTED[fn] = numba.njit(copy)
+    _JITTED[fn] = numba.njit(copy, error_model="numpy")   # x / 0 gives inf or nan, as in NumPy
     return _JITTED[fn]
 
 

@@ -31,20 +31,25 @@ class EnvRandom:
     Args:
         num_envs: Batch size.
         block: Number of normals buffered per environment and refill.
+        used: ``False`` for a stream nothing draws from (measurement noise switched off): no
+            generators and a one-column buffer, so it costs no memory and no time.
     """
 
-    def __init__(self, num_envs: int, block: int = 512):
+    def __init__(self, num_envs: int, block: int = 512, used: bool = True):
         self.num_envs = num_envs
-        self.block = block
-        self.generators: list[np.random.Generator] = [np.random.default_rng() for _ in range(num_envs)]
-        self._buf = np.empty((num_envs, block))
+        self.used = used
+        self.block = block if used else 1
+        # created by seed(), which every environment's first reset calls
+        self.generators: list[np.random.Generator | None] = [None] * num_envs
+        self._buf = np.zeros((num_envs, self.block))
         self._cursor = np.full(num_envs, block)
         self._headroom = -1     # lower bound of the unreserved draws left in every buffer (-1: unknown)
 
     def seed(self, seeds: Sequence[int | None], idx: np.ndarray) -> None:
         """Re-seeds the environments ``idx`` (``None`` draws fresh OS entropy) and drops their buffers."""
-        for i, s in zip(idx, seeds, strict=True):
-            self.generators[i] = np.random.default_rng(s)
+        if self.used:
+            for i, s in zip(idx, seeds, strict=True):
+                self.generators[i] = np.random.default_rng(s)
         self._cursor[idx] = self.block
         self._headroom = -1
 
@@ -62,8 +67,8 @@ class EnvRandom:
             self._headroom -= k
             return
         stale = np.flatnonzero(self._cursor + k > self.block)
-        for i in stale:
-            self._buf[i] = self.generators[i].standard_normal(self.block)
+        for i in stale.tolist():
+            self.generators[i].standard_normal(out=self._buf[i])
         self._cursor[stale] = 0
         self._headroom = self.block - int(self._cursor.max()) - k
 
@@ -78,8 +83,8 @@ class EnvRandom:
         rows = np.arange(self.num_envs) if idx is None else np.asarray(idx)
         cursor = self._cursor[rows]
         stale = cursor + k > self.block
-        for i in rows[stale]:
-            self._buf[i] = self.generators[i].standard_normal(self.block)
+        for i in rows[stale].tolist():
+            self.generators[i].standard_normal(out=self._buf[i])
         cursor[stale] = 0
         c0 = cursor[0] if cursor.size else 0
         if idx is None and np.all(cursor == c0):

@@ -8,6 +8,18 @@ from dataclasses import dataclass
 import numpy as np
 
 
+def error_power(err, power):
+    """``err ** power``; exact and without a call to ``pow`` for the usual powers 1 and 2.
+
+    Scalars or arrays (the compiled step calls it per environment).
+    """
+    if power == 1.0:
+        return err
+    if power == 2.0:
+        return err * err
+    return err ** power
+
+
 @dataclass(frozen=True)
 class WeightedSumOfErrors:
     r"""``r = -sum_i w_i (|s_i - s*_i| / l_i)^n_i`` on normalised values, in ``[-sum(w), 0]``.
@@ -77,6 +89,6 @@ class WeightedSumOfErrors:
 
     def __call__(self, state: np.ndarray, reference: np.ndarray, violated: np.ndarray) -> np.ndarray:
         """Per-environment reward from normalised referenced states and references, ``(num_envs,)``."""
-        err = (np.abs(state - reference) / self.widths) ** self.power
+        err = error_power(np.abs(state - reference) / self.widths, self.power)
         r = np.maximum(-(err @ self.weights), -self._total)
         return np.where(violated, self.penalty, r)

@@ -61,7 +61,8 @@ class GemVectorEnv(VectorEnv):
         self.action_space = batch_space(self.single_action_space, self.num_envs)
         self.observation_space = batch_space(self.single_observation_space, self.num_envs)
         self.rnd = EnvRandom(self.num_envs)
-        self.noise_rnd = EnvRandom(self.num_envs)   # own stream: noise on/off leaves the episodes unchanged
+        # own stream: noise on/off leaves the episodes unchanged
+        self.noise_rnd = EnvRandom(self.num_envs, used=task.noise is not None)
         idx = self.drive.index
         self._ref_cols = np.array([idx[r] for r in task.reference_names], dtype=np.int64)
         self._obs_cols = np.array([idx.get(n, -1) for n in task.observed], dtype=np.int64)
@@ -253,11 +254,14 @@ class GemVectorEnv(VectorEnv):
     def _finish(self, done: np.ndarray, info: dict[str, Any], final_obs: np.ndarray, final_phys: np.ndarray) -> None:
         """Reports finished episodes (autoreset) or marks them as needing a reset."""
         if self.autoreset:
-            info["final_obs"] = np.where(done[:, None], final_obs, 0.0).astype(np.float32)
+            idx = np.flatnonzero(done)
+            info["final_obs"] = np.zeros(final_obs.shape, np.float32)
+            info["final_obs"][idx] = final_obs[idx]
             info["_final_obs"] = done.copy()
             info["final_info"] = {}
             info["_final_info"] = done.copy()
-            info["final_physical_state"] = np.where(done[:, None], final_phys, 0.0)
+            info["final_physical_state"] = np.zeros(final_phys.shape)
+            info["final_physical_state"][idx] = final_phys[idx]
         else:
             self._needs_reset |= done
             self._blocked = True

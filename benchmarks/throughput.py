@@ -12,9 +12,11 @@ Sections:
 * single env through ``gym.make`` (Gymnasium's default wrappers), steps/s;
 * vector env through ``gym.make_vec(..., vectorization_mode="vector_entry_point")``, env-steps/s of
   the full step (converter, physics, references, reward, constraints, observation, autoreset),
-  serial kernel and, with ``--threads``, the multi-threaded one;
+  with gem's defaults (the multi-threaded kernel from ``compiled.PARALLEL_FROM`` environments on)
+  and, with ``--serial``, the serial kernel at 8192 too;
 * physics only: the PMSM current ODE (RK4, the motor's own ``derivative`` compiled as in the
-  kernel) fused over 8192 environments, the ceiling a full step is compared with;
+  kernel) fused over 8192 environments, multi-threaded like the full step (and serial with
+  ``--serial``): the ceiling a full step is compared with;
 * memory: bytes per environment of a ``Cont-CC-PMSM-v0`` vector env of 8192 (``tracemalloc``:
   NumPy arrays and the per-environment random generators);
 * first-step latency: a fresh interpreter, ``import gem`` to the first ``step``, with an empty and
@@ -159,7 +161,7 @@ def main() -> None:  # noqa: C901 - one report, section after section
     parser.add_argument("--sizes", nargs="+", type=int, default=[1, 64, 1024, 8192])
     parser.add_argument("--steps", type=int, default=5000, help="single-env steps per run")
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--threads", action="store_true", help="also measure the multi-threaded kernel at 8192")
+    parser.add_argument("--serial", action="store_true", help="also measure the serial kernel at 8192")
     parser.add_argument("--skip-latency", action="store_true", help="skip the first-step latency (about 30 s)")
     parser.add_argument("--baselines", default="benchmarks/results/baselines.json")
     parser.add_argument("--out", default="benchmarks/results/throughput.json")
@@ -179,26 +181,26 @@ def main() -> None:  # noqa: C901 - one report, section after section
             vec[n] = vector_env_rate(env_id, n, vec_steps, args.repeats)
         row = {"id": env_id, "single_steps_per_s": rate, "single_resets": resets,
                "vector_env_steps_per_s": {str(n): r for n, r in vec.items()}}
-        if args.threads:
-            compiled.PARALLEL_FROM = 1024
-            row["vector_threaded_8192"] = vector_env_rate(env_id, 8192, 50, args.repeats)
-            compiled.PARALLEL_FROM = None
+        if args.serial:
+            default, compiled.PARALLEL_FROM = compiled.PARALLEL_FROM, None
+            row["vector_serial_8192"] = vector_env_rate(env_id, 8192, 50, args.repeats)
+            compiled.PARALLEL_FROM = default
         rows.append(row)
         print(f"{env_id.removeprefix('gem/'):24s} {rate:10,.0f} {resets:7d} "
               + " ".join(f"{vec[n]:12,.0f}" for n in args.sizes)
-              + (f"   threaded 8192: {row['vector_threaded_8192']:,.0f}" if args.threads else ""))
+              + (f"   serial 8192: {row['vector_serial_8192']:,.0f}" if args.serial else ""))
 
-    extra: dict = {"physics_only_pmsm_8192": physics_only_rate(8192, 200, args.repeats, threads=False)}
-    if args.threads:
-        extra["physics_only_pmsm_8192_threaded"] = physics_only_rate(8192, 200, args.repeats, threads=True)
+    extra: dict = {"physics_only_pmsm_8192": physics_only_rate(8192, 200, args.repeats, threads=True)}
+    if args.serial:
+        extra["physics_only_pmsm_8192_serial"] = physics_only_rate(8192, 200, args.repeats, threads=False)
     extra["bytes_per_env_pmsm_8192"] = bytes_per_env("gem/Cont-CC-PMSM-v0", 8192)
     if not args.skip_latency:
         with tempfile.TemporaryDirectory() as empty:
             extra["first_step_s_cold"] = first_step_latency(empty)
             extra["first_step_s_warm"] = first_step_latency(empty)
     print()
-    print(f"physics only (PMSM RK4, 8192 envs, serial): {extra['physics_only_pmsm_8192']:,.0f} env-steps/s"
-          + (f"; threaded {extra['physics_only_pmsm_8192_threaded']:,.0f}" if args.threads else ""))
+    print(f"physics only (PMSM RK4, 8192 envs, threaded): {extra['physics_only_pmsm_8192']:,.0f} env-steps/s"
+          + (f"; serial {extra['physics_only_pmsm_8192_serial']:,.0f}" if args.serial else ""))
     print(f"memory: {extra['bytes_per_env_pmsm_8192']:,.0f} bytes per environment (Cont-CC-PMSM-v0, 8192 envs)")
     if "first_step_s_cold" in extra:
         print(f"import gem -> first step: {extra['first_step_s_cold']:.1f} s with an empty kernel cache, "

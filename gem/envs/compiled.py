@@ -242,37 +242,47 @@ class CompiledStep:
         else:
             n_act = len(topo.tables) if self.finite else len(topo.action_low)
             src(f"act = {_tuple([f'A[i, {k}]' for k in range(n_act)])}")
+        full = [bool(f) for f in topo.full_leg]     # structure: half legs and open states are written out
         for leg in range(n_legs):
             src(f"il{leg} = " + " + ".join(f"CM[{o}, {leg}] * ito[{o}]" for o in range(n_out)))
         if not self.finite:
             for leg in range(n_legs):
                 src(f"a{leg} = min(max(act[CLA[{leg}]], CLOW[CLA[{leg}]]), CHIGH[CLA[{leg}]])")
                 src(f"v{leg} = a{leg} * CGAIN[{leg}] + CBIAS[{leg}]")
-                if il:
-                    src(f"if CFULL[{leg}] and v{leg} > 0.0 and v{leg} < 1.0:")
+                if il and full[leg]:
+                    src(f"if v{leg} > 0.0 and v{leg} < 1.0:")
                     src(f"    v{leg} = min(max(v{leg} - np.sign(il{leg}) * (til / tau), 0.0), 1.0)")
-                src(f"if (not CFULL[{leg}]) and il{leg} < 0.0:")
-                src(f"    v{leg} = 1.0")
+                if not full[leg]:      # a half leg: the diode conducts a negative current
+                    src(f"if il{leg} < 0.0:")
+                    src(f"    v{leg} = 1.0")
             seg = [("tau", [f"v{leg}" for leg in range(n_legs)])]
             src(f"SW_new = {_tuple([f'SW[i, {leg}]' for leg in range(n_legs)])}")
         else:
-            col = 0
+            col, has_off = 0, []
             for k, table in enumerate(topo.tables):
                 for j in range(table.shape[1]):
                     src(f"s{col} = TAB[{k}, act[{k}], {j}]")
+                    has_off.append(bool(np.any(table[:, j] == -1)))
                     col += 1
             for leg in range(n_legs):
-                src(f"if s{leg} == -1:")
-                src(f"    c{leg} = 1.0 if il{leg} < 0.0 else 0.0")
-                src("else:")
-                src(f"    c{leg} = float(s{leg})")
-                src(f"if (not CFULL[{leg}]) and il{leg} < 0.0:")
-                src(f"    c{leg} = 1.0")
+                if has_off[leg]:      # an open leg: the diodes follow the current
+                    src(f"if s{leg} == -1:")
+                    src(f"    c{leg} = 1.0 if il{leg} < 0.0 else 0.0")
+                    src("else:")
+                    src(f"    c{leg} = float(s{leg})")
+                else:
+                    src(f"c{leg} = float(s{leg})")
+                if not full[leg]:
+                    src(f"if il{leg} < 0.0:")
+                    src(f"    c{leg} = 1.0")
             seg = [("tau", [f"c{leg}" for leg in range(n_legs)])]
             if il:
                 for leg in range(n_legs):
+                    if not full[leg]:       # no dead time on a half leg
+                        src(f"e{leg} = c{leg}")
+                        continue
                     src(f"p{leg} = SW[i, {leg}]")
-                    src(f"if CFULL[{leg}] and s{leg} != p{leg} and s{leg} != -1 and p{leg} != -1:")
+                    src(f"if s{leg} != p{leg} and s{leg} != -1 and p{leg} != -1:")
                     src(f"    e{leg} = 1.0 if il{leg} < 0.0 else (0.0 if il{leg} > 0.0 else float(max(p{leg}, 0)))")
                     src("else:")
                     src(f"    e{leg} = c{leg}")

@@ -201,19 +201,18 @@ class CompiledStep:
             " CFULL, CGAIN, CBIAS, CLA, CLOW, CHIGH, TAB, RW, RWID, rpow, rtotal, penalty, RLO, RHI, RP, NS, pp,"
             " MASK, mode):")
         src.depth += 1
-        src("if mode == 1:    # explicit reset of the environments in MASK")
+        src("if mode == 0:")
         src.depth += 1
-        src("for i in prange(X.shape[0]):")
-        src("    if MASK[i]:")
-        src.depth += 2
-        self._emit_episode_start(src, env, kx)
-        src.depth -= 2
-        src("return 0, 0, -1")
-        src.depth -= 1
         self._emit_action_check(src, env)
+        src.depth -= 1
         src("n_done = 0")
         src("n_bad = 0")
         src("for i in prange(X.shape[0]):")
+        src.depth += 1
+        src("start = False")
+        src("if mode == 1:    # explicit reset of the environments in MASK")
+        src("    start = MASK[i]")
+        src("else:            # a step")
         src.depth += 1
         # built per environment: parallel (parfor) lowering cannot pass named tuples into the loop
         src(f"MP = MPT({', '.join(self._unpack('MPV', self.mp))})")
@@ -423,8 +422,12 @@ class CompiledStep:
             src(f"FOBS[i, {k}] = OBS[i, {k}]")
         for j in range(n_states):
             src(f"FPH[i, {j}] = PH[i, {j}]")
-        self._emit_episode_start(src, env, kx)
+        src("start = True")
         src.depth -= 3
+        src("if start:        # one copy of the episode start, for autoreset and reset")
+        src.depth += 1
+        self._emit_episode_start(src, env, kx)
+        src.depth -= 2
         src("return n_done, n_bad, -1")
         return src.text()
 

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from typing import ClassVar
 
+import gymnasium as gym
 import numpy as np
 import pytest
 
@@ -102,3 +103,60 @@ def test_uncompilable_user_motor_warns_and_matches_permex():
     for _ in range(20):
         a = np.full((2, 1), 0.1, np.float32)
         np.testing.assert_allclose(env.step(a)[0], ref.step(a)[0], rtol=1e-6)
+
+
+@pytest.mark.parametrize("kwargs", [
+    dict(motor="PMSM", task="CC"),
+    dict(motor="SeriesDc", task="SC", noise=0.02),
+    dict(motor="ShuntDc", task="CC", reference=gem.envs.PeriodicReference(shape="sine")),
+])
+def test_autoreset_info_and_explicit_resets_match_numpy(kwargs):
+    """Episodes the kernel ends and starts (autoreset, reset with and without seed or initial state)
+    report and start exactly as in the NumPy step."""
+    fast, slow = _pair(5, **kwargs)
+    fast.reset(seed=3)
+    slow.reset(seed=3)
+    fast.action_space.seed(0)
+    finished = 0
+    for k in range(140):
+        a = fast.action_space.sample()
+        (o1, *_, i1), (o2, *_, i2) = fast.step(a), slow.step(a)
+        np.testing.assert_allclose(o1, o2, rtol=1e-6, atol=1e-6)          # first observations of new episodes too
+        assert i1.keys() == i2.keys()
+        if "_final_obs" in i1:
+            finished += int(i1["_final_obs"].sum())
+            np.testing.assert_array_equal(i1["_final_obs"], i2["_final_obs"])
+            np.testing.assert_allclose(i1["final_obs"], i2["final_obs"], rtol=1e-6, atol=1e-6)
+            np.testing.assert_allclose(i1["final_physical_state"], i2["final_physical_state"], rtol=1e-9, atol=1e-9)
+            assert not i1["final_obs"][~i1["_final_obs"]].any()        # rows of running episodes are zero
+        if k == 50:      # an explicit reset in the middle of the random streams
+            np.testing.assert_allclose(fast.reset()[0], slow.reset()[0], rtol=1e-6, atol=1e-6)
+        if k == 100:
+            name = fast.drive.settable_names[1]                          # a motor state, e.g. a current
+            start = {name: 0.2 * fast.limits[0, fast.drive.index.get(name, 2)]}
+            r1 = fast.reset(options={"initial_state": start})[0]
+            r2 = slow.reset(options={"initial_state": start})[0]
+            np.testing.assert_allclose(r1, r2, rtol=1e-6, atol=1e-6)
+            np.testing.assert_allclose(fast.physical_state, slow.physical_state, rtol=1e-9, atol=1e-9)
+    assert finished > 0                  # the 40-step truncation ended episodes inside the kernel
+
+
+@pytest.mark.parametrize("env_id", ["gem/Cont-CC-PMSM-v0", "gem/Finite-CC-SeriesDc-v0"])
+def test_rejected_action_changes_nothing(env_id):
+    """The kernel validates every action before it touches any environment's state."""
+    env = gym.make_vec(env_id, num_envs=3, vectorization_mode="vector_entry_point")
+    env.reset(seed=0)
+    before = (env.physical_state, env.references, env.rnd._cursor.copy())
+    bad = env.action_space.sample()
+    if bad.dtype.kind == "f":
+        bad[2, 0] = np.nan
+        match = "NaN"
+    else:
+        bad[2] = 99
+        match = "range"
+    with pytest.raises(ValueError, match=match):
+        env.step(bad)
+    np.testing.assert_array_equal(env.physical_state, before[0])
+    np.testing.assert_array_equal(env.references, before[1])
+    np.testing.assert_array_equal(env.rnd._cursor, before[2])
+    env.step(env.action_space.sample())             # still usable

@@ -112,19 +112,13 @@ class CompiledStep:
                                            f.__code__.co_varnames[:1] == ("self",)])
         self.lp = jit.params_tuple(load, [type(load).load_torque] if not load.prescribed else
                                    [type(load).next_speed] if load.random else [])
+        self._layout = _layout(self._constants(env))
         source = self._source(env)
         parallel = PARALLEL_FROM is not None and env.num_envs >= PARALLEL_FROM
         key = (source, type(motor), type(load), parallel)
         if key not in _KERNELS:
             _KERNELS[key] = self._compile(source, parallel)
         self.kernel = _KERNELS[key]
-        self._mpv = np.array(self.mp, dtype=float).reshape(-1)
-        self._lpv = np.array(self.lp, dtype=float).reshape(-1) if len(self.lp) else np.zeros(1)
-        args = self._static_args(env)
-        names = list(args)
-        cut = names.index("substeps") + 1        # the kernel takes max_steps after substeps
-        self._args = tuple(args[k] for k in names[:cut])
-        self._args_tail = tuple(args[k] for k in names[cut:])
         self._buffers(env)
         self.kernel(*self._call_args(env, copy=True))     # compiles now (on copies), so errors surface here
 
@@ -197,10 +191,16 @@ class CompiledStep:
         src.depth -= 1
         src("")
         src("def kernel(X, W, T, SW, PH, A, LIM, USUP, REF, RM, LAST, STEPS, BUF, CUR, NBUF, NCUR, OBS, REW, TERM,"
-            " TRUNC, FIN, X0, W0, SW0, PH0, FOBS, FPH, MPV, LPV, tau, JT, til, substeps, max_steps, auto, CM, CO,"
-            " CFULL, CGAIN, CBIAS, CLA, CLOW, CHIGH, TAB, RW, RWID, rpow, rtotal, penalty, RLO, RHI, RP, NS, pp,"
-            " MASK, mode):")
+            " TRUNC, FIN, X0, W0, SW0, PH0, FOBS, FPH, CF, CI, MASK, mode):")
         src.depth += 1
+        for name, (packed, off, shape) in self._layout.items():
+            size = int(np.prod(shape))
+            if shape == ():
+                src(f"{name} = {packed}[{off}]" + (" != 0" if name == "auto" else ""))
+            elif len(shape) == 1:
+                src(f"{name} = {packed}[{off}:{off + size}]")
+            else:
+                src(f"{name} = {packed}[{off}:{off + size}].reshape({shape})")
         src("if mode == 0:")
         src.depth += 1
         self._emit_action_check(src, env)
@@ -520,13 +520,22 @@ class CompiledStep:
         return [f"int({name}[{k}])" if isinstance(v, int) else f"{name}[{k}]" for k, v in enumerate(params)]
 
     # ------------------------------------------------------------------ runtime
-    def _static_args(self, env: Any) -> dict[str, Any]:
+    def _constants(self, env: Any) -> dict[str, Any]:
+        """Numbers the kernel reads (parameters, limits of actions, weights), by name.
+
+        They reach the kernel packed in two arrays (``CF`` floats, ``CI`` integers) whose layout
+        depends only on the task's structure (see :func:`_layout`): one argument each instead of
+        thirty, which is most of the cost of calling the kernel for a single environment.
+        """
         task, drive = env.task, env.drive
         topo = drive.converter.topology
         motor = drive.motor
         return dict(
-            tau=drive.tau, JT=float(drive.j_total), til=float(np.max(drive.converter.interlocking_time)),
-            substeps=drive.substeps, CM=topo.matrix, CO=topo.offset, CFULL=topo.full_leg, CGAIN=topo.duty_gain,
+            MPV=np.array(self.mp, dtype=float).reshape(-1), LPV=np.array(self.lp, dtype=float).reshape(-1),
+            tau=float(drive.tau), JT=float(drive.j_total), til=float(np.max(drive.converter.interlocking_time)),
+            substeps=int(drive.substeps), max_steps=int(env.max_episode_steps or -1),
+            auto=int(bool(env.autoreset and env.dashboard is None)),
+            CM=topo.matrix, CO=topo.offset, CGAIN=topo.duty_gain,
             CBIAS=topo.duty_bias, CLA=topo.leg_action, CLOW=topo.action_low, CHIGH=topo.action_high,
             TAB=_pad_tables(topo.tables),
             RW=np.asarray(task.reward.weights, float), RWID=np.asarray(task.reward.widths, float),
@@ -627,14 +636,39 @@ class CompiledStep:
                    env._steps, env.rnd._buf, env.rnd._cursor, env.noise_rnd._buf, env.noise_rnd._cursor]
         if copy:
             mutable = [m.copy() for m in mutable]
+        cf, ci = _pack(self._constants(env), self._layout)
         return (*mutable, self.obs, self.rew, self.term, self.trunc, self.fin, fresh.x, fresh.omega, fresh.switch,
-                fresh.physical, self.fobs, self.fph, self._mpv, self._lpv, *self._args, env.max_episode_steps or -1,
-                bool(env.autoreset and env.dashboard is None), *self._args_tail, self._mask, mode)
+                fresh.physical, self.fobs, self.fph, cf, ci, self._mask, mode)
 
 
 def _is_integer(actions: Any) -> bool:
     dtype = getattr(actions, "dtype", None)
     return dtype.kind in "iu" if dtype is not None else isinstance(actions, int) and not isinstance(actions, bool)
+
+
+def _layout(constants: dict[str, Any]) -> dict[str, tuple[str, int, tuple[int, ...]]]:
+    """Where each constant lies: ``name -> (array "CF" or "CI", offset, shape)``."""
+    out, ends = {}, {"CF": 0, "CI": 0}
+    for name, value in constants.items():
+        v = np.asarray(value)
+        packed = "CF" if v.dtype.kind == "f" else "CI"
+        out[name] = (packed, ends[packed], v.shape)
+        ends[packed] += v.size
+    return out
+
+
+def _pack(constants: dict[str, Any], layout: dict[str, tuple[str, int, tuple[int, ...]]]) -> tuple[np.ndarray, ...]:
+    """The constants as one float64 and one int64 array, laid out as ``layout`` says."""
+    size = {"CF": 1, "CI": 1}
+    for packed, off, shape in layout.values():
+        size[packed] = max(size[packed], off + int(np.prod(shape)))
+    cf, ci = np.zeros(size["CF"]), np.zeros(size["CI"], np.int64)
+    for name, (packed, off, shape) in layout.items():
+        v = np.asarray(constants[name])
+        if v.shape != shape:
+            raise ValueError(f"compiled step: constant {name} has shape {v.shape}, the kernel was built for {shape}")
+        (cf if packed == "CF" else ci)[off:off + v.size] = v.reshape(-1)
+    return cf, ci
 
 
 def _reference_parameters(references: tuple) -> np.ndarray:

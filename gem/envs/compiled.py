@@ -3,10 +3,12 @@
 :class:`CompiledStep` generates the source of a per-environment loop — converter, solver,
 physical state, constraints, reward, references, observation — specialised to the task's
 dimensions, and calls the components' methods compiled by :mod:`gem.envs.jit`. Numbers
-(parameters, limits, weights) are arguments, so tasks that differ only in values share a kernel.
-It reproduces :meth:`GemVectorEnv._advance` (the NumPy step) to floating-point tolerance; the
-tests compare the two. The kernel also validates the actions (before touching any state) and
-performs the autoreset of finished environments; explicit :meth:`reset` calls stay in NumPy.
+(parameters, limits, weights) are arguments, packed in one float and one integer array, so tasks
+that differ only in values share a kernel. It reproduces :meth:`GemVectorEnv._advance` (the NumPy
+step) to floating-point tolerance; the tests compare the two. The kernel also validates the
+actions (before touching any state) and starts new episodes: at the autoreset of finished
+environments and, with ``mode=1``, for :meth:`GemVectorEnv.reset` (the first reset of an
+environment, which builds the kernel, runs in NumPy).
 
 Not compiled (the NumPy step is used instead): ``solver="scipy"``, ``ExternalSpeedLoad`` and
 other prescribed loads with Python callables, switched references, per-environment parameter

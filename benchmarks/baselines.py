@@ -46,7 +46,7 @@ import statistics
 import time
 import warnings
 
-from single_env import single_env_rate  # benchmarks/single_env.py, shared with throughput.py
+from common import cpu_model, single_env_rate  # benchmarks/common.py, shared with throughput.py
 
 GEM_IDS = [
     "Cont-CC-PMSM-v0",
@@ -63,17 +63,6 @@ def version(dist: str) -> str | None:
         return md.version(dist)
     except md.PackageNotFoundError:
         return None
-
-
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 # --------------------------------------------------------------------------------------------- GEM

@@ -41,7 +41,7 @@ import tracemalloc
 
 import gymnasium as gym
 import numpy as np
-from single_env import single_env_rate  # benchmarks/single_env.py, shared with baselines.py
+from common import cpu_model, single_env_rate  # benchmarks/common.py, shared with baselines.py
 
 import gem
 from gem.envs import compiled
@@ -144,17 +144,6 @@ def load_baselines(path: str) -> dict | None:
         return json.load(f)
 
 
-def _cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def main() -> None:  # noqa: C901 - one report, section after section
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--ids", nargs="+", default=DEFAULT_IDS)
@@ -237,7 +226,7 @@ def main() -> None:  # noqa: C901 - one report, section after section
                           f"  ratio {ours / ee[key]:5.2f}x")
         extra["ratios"] = ratios
 
-    meta = {"cpu": _cpu_model(), "cpus": os.cpu_count(), "loadavg_start": load, "python": platform.python_version(),
+    meta = {"cpu": cpu_model(), "cpus": os.cpu_count(), "loadavg_start": load, "python": platform.python_version(),
             "numpy": np.__version__, "gem": gem.__version__,
             "method": "random actions, resets included, median of repeats"}
     os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)

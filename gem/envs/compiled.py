@@ -114,7 +114,9 @@ class CompiledStep:
                                            f.__code__.co_varnames[:1] == ("self",)])
         self.lp = jit.params_tuple(load, [type(load).load_torque] if not load.prescribed else
                                    [type(load).next_speed] if load.random else [])
-        self._layout = _layout(self._constants(env))
+        constants = self._constants(env)
+        self._layout = _layout(constants)
+        self._cf, self._ci = _pack(constants, self._layout)     # fixed for the environment's life
         source = self._source(env)
         parallel = PARALLEL_FROM is not None and env.num_envs >= PARALLEL_FROM
         key = (source, type(motor), type(load), parallel)
@@ -638,9 +640,8 @@ class CompiledStep:
                    env._steps, env.rnd._buf, env.rnd._cursor, env.noise_rnd._buf, env.noise_rnd._cursor]
         if copy:
             mutable = [m.copy() for m in mutable]
-        cf, ci = _pack(self._constants(env), self._layout)
         return (*mutable, self.obs, self.rew, self.term, self.trunc, self.fin, fresh.x, fresh.omega, fresh.switch,
-                fresh.physical, self.fobs, self.fph, cf, ci, self._mask, mode)
+                fresh.physical, self.fobs, self.fph, self._cf, self._ci, self._mask, mode)
 
 
 def _is_integer(actions: Any) -> bool:
@@ -665,10 +666,8 @@ def _pack(constants: dict[str, Any], layout: dict[str, tuple[str, int, tuple[int
     for packed, off, shape in layout.values():
         size[packed] = max(size[packed], off + int(np.prod(shape)))
     cf, ci = np.zeros(size["CF"]), np.zeros(size["CI"], np.int64)
-    for name, (packed, off, shape) in layout.items():
+    for name, (packed, off, _shape) in layout.items():
         v = np.asarray(constants[name])
-        if v.shape != shape:
-            raise ValueError(f"compiled step: constant {name} has shape {v.shape}, the kernel was built for {shape}")
         (cf if packed == "CF" else ci)[off:off + v.size] = v.reshape(-1)
     return cf, ci
 

@@ -102,16 +102,12 @@ class GemEnv(gym.Env):
         kernel = vector._kernel
         if kernel is None or vector.dashboard is not None:
             obs, reward, terminated, truncated, info = vector.step(np.asarray(action)[None])
+        else:    # the same compiled step without the batch's copies (this is the hot path of gym.make)
+            info = vector._step_compiled(action, single=True)
+            obs, reward, terminated, truncated = kernel.obs, kernel.rew, kernel.term, kernel.trunc
+        if info:
             info = {k: (v[0] if isinstance(v, np.ndarray) and v.shape[:1] == (1,) else v) for k, v in info.items()}
-            return obs[0], float(reward[0]), bool(terminated[0]), bool(truncated[0]), info
-        # The same compiled step without the batch's bookkeeping (this is the hot path of gym.make)
-        vector._check_steppable()
-        vector._reserve_draws()
-        n_done, n_bad = kernel.run(vector, action, single=True)
-        info = {"nonfinite_state": np.True_} if n_bad else {}
-        if n_done:
-            vector._finish(kernel.term | kernel.trunc, info, kernel.fobs, kernel.fph)
-        return kernel.obs[0].copy(), float(kernel.rew[0]), bool(kernel.term[0]), bool(kernel.trunc[0]), info
+        return obs[0].copy(), float(reward[0]), bool(terminated[0]), bool(truncated[0]), info
 
     def render(self) -> np.ndarray | None:
         """The dashboard: an ``(H, W, 3)`` uint8 frame (``"rgb_array"``) or a live plot (``"human"``)."""

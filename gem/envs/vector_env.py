@@ -85,7 +85,7 @@ class GemVectorEnv(VectorEnv):
         self._draws_per_reset = sum(g.draws_per_reset for g in task.references)
         self._draws_per_step = int(self.drive.load.random) + self._draws_per_reset + sum(
             g.draws_per_step for g in task.references)
-        self._noise_draws = 2 * len(task.observed) if task.noise is not None else 0
+        self._noise_per_obs = len(task.observed) if task.noise is not None else 0   # one observation's draws
         self._kernel = None
         self._compile = compiled
 
@@ -167,7 +167,7 @@ class GemVectorEnv(VectorEnv):
         if self._state is None:
             self._state = start.copy()
         self.rnd.ensure(self._draws_per_reset)
-        self.noise_rnd.ensure(self._noise_draws // 2)
+        self.noise_rnd.ensure(self._noise_per_obs)
         if self._kernel is not None:
             self._kernel.reset(self, start)
             self._needs_reset[:] = False
@@ -205,19 +205,11 @@ class GemVectorEnv(VectorEnv):
 
     def step(self, actions: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
         """Applies one action per environment for one control period ``tau``."""
-        self._check_steppable()
         kernel = self._kernel
         if kernel is not None and self.dashboard is None:   # the compiled step, autoreset included
-            self._reserve_draws()
-            n_done, n_bad = kernel.run(self, actions)
-            obs, reward = kernel.obs.copy(), kernel.rew.copy()
-            terminated, truncated = kernel.term.copy(), kernel.trunc.copy()
-            info: dict[str, Any] = {}
-            if n_bad:
-                info["nonfinite_state"] = ~kernel.fin
-            if n_done:
-                self._finish(terminated | truncated, info, kernel.fobs, kernel.fph)
-            return obs, reward, terminated, truncated, info
+            info = self._step_compiled(actions)
+            return kernel.obs.copy(), kernel.rew.copy(), kernel.term.copy(), kernel.trunc.copy(), info
+        self._check_steppable()
         action = self._check_action(actions)
         self._reserve_draws()
         if kernel is not None:                              # a dashboard: autoreset here, after it saw env 0
@@ -241,6 +233,22 @@ class GemVectorEnv(VectorEnv):
             self._finish(done, info, final_obs, final_phys)
         return obs, reward.astype(np.float64), terminated, truncated, info
 
+    def _step_compiled(self, actions: Any, single: bool = False) -> dict[str, Any]:
+        """One compiled step; the results stay in the kernel's buffers. Returns the info dict.
+
+        ``single``: ``actions`` is the one action of a ``num_envs = 1`` environment (the single view).
+        """
+        self._check_steppable()
+        self._reserve_draws()
+        kernel = self._kernel
+        n_done, n_bad = kernel.run(self, actions, single)
+        info: dict[str, Any] = {}
+        if n_bad:
+            info["nonfinite_state"] = ~kernel.fin
+        if n_done:
+            self._finish(kernel.term | kernel.trunc, info, kernel.fobs, kernel.fph)
+        return info
+
     def _check_steppable(self) -> None:
         self._require_reset()
         if self._blocked:
@@ -249,7 +257,7 @@ class GemVectorEnv(VectorEnv):
 
     def _reserve_draws(self) -> None:
         self.rnd.ensure(self._draws_per_step)
-        self.noise_rnd.ensure(self._noise_draws)
+        self.noise_rnd.ensure(2 * self._noise_per_obs)   # the step's observation and a new episode's
 
     def _finish(self, done: np.ndarray, info: dict[str, Any], final_obs: np.ndarray, final_phys: np.ndarray) -> None:
         """Reports finished episodes (autoreset) or marks them as needing a reset."""

@@ -1,10 +1,12 @@
-"""The single-environment timing loop shared by ``throughput.py`` (gem) and ``baselines.py`` (GEM).
+"""What ``throughput.py`` (gem) and ``baselines.py`` (the competitors) share: the single-environment
+timing loop and the machine description.
 
 Kept free of imports of either library, so the competitors' venv can use it too.
 """
 
 from __future__ import annotations
 
+import platform
 import statistics
 import time
 from typing import Any
@@ -30,3 +32,15 @@ def single_env_rate(env: Any, steps: int, repeats: int) -> tuple[float, int]:
                 resets += 1
         rates.append(steps / (time.perf_counter() - t0))
     return statistics.median(rates), resets
+
+
+def cpu_model() -> str:
+    """The CPU's model name (``/proc/cpuinfo``), else what :mod:`platform` knows."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()

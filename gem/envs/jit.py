@@ -13,6 +13,7 @@ methods of ``self``). When that fails, the environment keeps the NumPy path.
 
 from __future__ import annotations
 
+import dis
 import types
 from collections import namedtuple
 from numbers import Number
@@ -22,8 +23,10 @@ import numpy as np
 
 try:  # numba is a dependency, but gem must still work (more slowly) where it cannot be imported
     import numba
+
+    from gem.envs import kernel_numpy
 except ImportError:  # pragma: no cover
-    numba = None
+    numba = kernel_numpy = None
 
 
 class NotCompilable(Exception):
@@ -44,18 +47,34 @@ def _python_functions(fn: types.FunctionType) -> dict[str, types.FunctionType]:
     return out
 
 
-def jit_function(fn: types.FunctionType) -> Any:
-    """numba-compiled copy of ``fn`` whose called Python functions are compiled too (cached)."""
+def jit_function(fn: types.FunctionType, inline: bool = False) -> Any:
+    """numba-compiled copy of ``fn`` whose called Python functions are compiled too (cached).
+
+    The copy sees :mod:`gem.envs.kernel_numpy` as its ``np`` when ``fn``'s module imports NumPy
+    under that name, so its ``np.sin``, ``np.cos`` and ``np.sinc`` compile to inlined
+    polynomials that LLVM can vectorise (``math.sin`` and other spellings stay the C library's).
+
+    Args:
+        fn: A plain Python function (a component method takes its parameters tuple as ``self``).
+        inline: Inline the copy into its callers in numba's IR (``inline="always"``) so that loops
+            calling it can be vectorised; LLVM alone does not inline large functions. The functions
+            ``fn`` calls are inlined too, unless ``fn`` calls something with ``*args``, which numba
+            cannot inline.
+    """
     if numba is None:
         raise NotCompilable("numba is not installed")
-    if fn in _JITTED:
-        return _JITTED[fn]
+    if (fn, inline) in _JITTED:
+        return _JITTED[fn, inline]
     scope = dict(fn.__globals__)
+    if scope.get("np") is np:
+        scope["np"] = kernel_numpy
+    star = any(ins.opname == "CALL_FUNCTION_EX" for ins in dis.get_instructions(fn))
     for name, callee in _python_functions(fn).items():
-        scope[name] = jit_function(callee)
+        scope[name] = jit_function(callee, inline and not star)
     copy = types.FunctionType(fn.__code__, scope, fn.__name__, fn.__defaults__, fn.__closure__)
-    _JITTED[fn] = numba.njit(copy, error_model="numpy")   # x / 0 gives inf or nan, as in NumPy
-    return _JITTED[fn]
+    # error_model="numpy": x / 0 gives inf or nan, as in NumPy
+    _JITTED[fn, inline] = numba.njit(copy, error_model="numpy", inline="always" if inline else "never")
+    return _JITTED[fn, inline]
 
 
 def fingerprint(functions: list[types.FunctionType]) -> str:
@@ -69,6 +88,9 @@ def fingerprint(functions: list[types.FunctionType]) -> str:
             todo.extend(_python_functions(fn).values())
     parts = sorted(f"{f.__module__}.{f.__qualname__}:{f.__code__.co_code.hex()}:{f.__code__.co_consts!r}"
                    for f in seen)
+    if kernel_numpy is not None:        # the functions that stand in for NumPy's
+        parts += [f"kernel_numpy.{f.__name__}:{f.py_func.__code__.co_code.hex()}:{f.py_func.__code__.co_consts!r}"
+                  for f in (kernel_numpy.sincos, kernel_numpy.sin, kernel_numpy.cos, kernel_numpy.sinc)]
     return "\n".join(parts)
 
 

@@ -54,8 +54,12 @@ def stack_columns(cols, n: int) -> np.ndarray:
 
 
 def wrap_angle(angle: np.ndarray) -> np.ndarray:
-    """Wraps an angle to [-π, π)."""
-    return (angle + np.pi) % (2.0 * np.pi) - np.pi
+    """Wraps an angle to [-π, π] (π itself maps to -π).
+
+    Written with ``floor`` rather than ``%`` so that the compiled kernel's loop over environments
+    stays vectorisable (``%`` on floats is a call to ``fmod``).
+    """
+    return angle - (2.0 * np.pi) * np.floor((angle + np.pi) / (2.0 * np.pi))
 
 
 class DriveSystem:

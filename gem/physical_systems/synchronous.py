@@ -105,7 +105,8 @@ def _derivative(self: PMSM | SynRM, x: Columns, u: Columns, omega: Column) -> tu
     voltage vector rotate during the period.
     """
     i_sd, i_sq, eps = x[0], x[1], x[2]
-    u_sd, u_sq = park(*clarke(u[0], u[1], u[2]), eps)
+    u_alpha, u_beta = clarke(u[0], u[1], u[2])
+    u_sd, u_sq = park(u_alpha, u_beta, eps)
     omega_el = self.p * omega
     di_sd = (u_sd - self.r_s * i_sd + omega_el * self.l_q * i_sq) / self.l_d
     di_sq = (u_sq - self.r_s * i_sq - omega_el * (self.l_d * i_sd + self.psi_p)) / self.l_q
@@ -119,7 +120,8 @@ def _torque(self: PMSM | SynRM, x: Columns) -> Column:
 
 def _terminal_currents(self: PMSM | SynRM, x: Columns) -> tuple[Column, Column, Column]:
     """Phase currents ``i_a, i_b, i_c = T32 Q(ε) i_dq``."""
-    return inverse_clarke(*inverse_park(x[0], x[1], x[2]))
+    i_alpha, i_beta = inverse_park(x[0], x[1], x[2])
+    return inverse_clarke(i_alpha, i_beta)
 
 
 def _currents(self: PMSM | SynRM, x: Columns) -> tuple[Column, ...]:
@@ -132,7 +134,8 @@ def _voltages(self: PMSM | SynRM, u_mean: Columns, x_start: Columns, x_end: Colu
     """``u_a, u_b, u_c`` as applied and the period-averaged ``u_sd, u_sq`` (module docstring)."""
     eps0 = x_start[-1]
     d_eps = wrap_angle(x_end[-1] - eps0)
-    u_sd, u_sq = park(*clarke(u_mean[0], u_mean[1], u_mean[2]), eps0 + 0.5 * d_eps)
+    u_alpha, u_beta = clarke(u_mean[0], u_mean[1], u_mean[2])
+    u_sd, u_sq = park(u_alpha, u_beta, eps0 + 0.5 * d_eps)
     shrink = np.sinc(d_eps / (2.0 * np.pi))     # np.sinc(x) = sin(πx)/(πx)
     return u_mean[0], u_mean[1], u_mean[2], u_sd * shrink, u_sq * shrink
 

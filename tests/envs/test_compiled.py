@@ -67,6 +67,24 @@ def test_parallel_kernel_equals_numpy(monkeypatch):
     _compare(fast, slow, steps=30, scale=0.5)
 
 
+@pytest.mark.parametrize("kwargs", [
+    dict(motor="PMSM", task="CC"),
+    dict(motor="PMSM", task="SC", load=OrnsteinUhlenbeckLoad(mu=50.0, sigma=30.0), noise=0.01),
+    dict(motor="SynRM", task="CC", action_type="Finite", interlocking_time=1e-6),
+    dict(motor="ExtExDc", task="CC", interlocking_time=3e-6),
+    dict(motor="SeriesDc", task="SC", solver="euler", substeps=3, reward_power=1.5),
+])
+@pytest.mark.parametrize("parallel", [False, True])
+def test_vectorised_kernel_equals_numpy(monkeypatch, kwargs, parallel):
+    """The vectorised kernel over several blocks (4, 4, 2 environments), serial and threaded."""
+    monkeypatch.setattr("gem.envs.compiled.VECTORISE_FROM", 4)
+    monkeypatch.setattr("gem.envs.compiled.BLOCK", 4)
+    monkeypatch.setattr("gem.envs.compiled.PARALLEL_FROM", 4 if parallel else None)
+    fast, slow = _pair(10, **kwargs)
+    _compare(fast, slow, steps=50, scale=0.5)
+    assert fast._kernel.vectorised
+
+
 @dataclass(frozen=True, kw_only=True)
 class _MethodCallingMotor(Motor):
     """A valid motor whose derivative calls another method of self (numba cannot compile that)."""

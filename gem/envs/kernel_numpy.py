@@ -1,0 +1,74 @@
+"""NumPy as the compiled kernels see it: ``sin``, ``cos`` and ``sinc`` as branch-free polynomials.
+
+:func:`gem.envs.jit.jit_function` compiles component methods with this module in place of
+``numpy`` (their ``np``), so ``np.sin(eps)`` in a motor's equations calls :func:`sin` below inside
+the kernel while the NumPy step keeps calling NumPy's. Everything else is NumPy's own (module
+``__getattr__``).
+
+Why: the C library's ``sin``/``cos`` are opaque calls that keep LLVM from vectorising a loop over
+environments (the PyPI build of llvmlite has no vector math library). These versions are plain
+arithmetic, inlined, so the kernel's integration loop runs 4 environments per AVX2 instruction.
+Measured on the benchmark machine (PMSM RK4 over 8192 environments, one core): 114 M env-steps/s
+with these, 17 M with the C library's.
+
+Accuracy: Cody–Waite reduction by π/2 with a three-part constant (exact quadrant for
+``|x| < 1.6e6``) and the Cephes minimax polynomials on [-π/4, π/4]. Measured against NumPy on
+200,000 random arguments per range: at most 2.2e-16 absolute (2 units in the last place) for
+``|x| < 1e6``; at ``|x| ≈ 1e9`` the error has grown to about 6e-8. ``inf`` and ``nan`` give
+``nan``, as in NumPy. ``tests/envs/test_kernel_numpy.py`` checks these bounds.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numba
+import numpy
+
+_TWO_OVER_PI = 0.6366197723675814
+# π/2 = _P1 + _P2 + _P3 (33 + 33 + 53 significant bits): q * _P1 and q * _P2 are exact for |q| < 2**20.
+_P1 = 1.5707963267341256        # 0x1.921fb54400000p+0
+_P2 = 6.077100506303966e-11     # 0x1.0b4611a600000p-34
+_P3 = 2.0222662487959506e-21    # 0x1.3198a2e037073p-69
+
+
+@numba.njit(inline="always", error_model="numpy")
+def sincos(x: float) -> tuple[float, float]:
+    """``(sin x, cos x)`` without branches or calls (see the module docstring for the accuracy)."""
+    q = numpy.floor(x * _TWO_OVER_PI + 0.5)             # x = q π/2 + r, |r| <= π/4
+    r = ((x - q * _P1) - q * _P2) - q * _P3
+    z = r * r
+    s = r + r * z * (-1.66666666666666307295e-1 + z * (8.33333333332211858878e-3 + z * (
+        -1.98412698295895385996e-4 + z * (2.75573136213857245213e-6 + z * (
+            -2.50507477628578072866e-8 + z * 1.58962301576546568060e-10)))))
+    c = 1.0 - 0.5 * z + z * z * (4.16666666666665929218e-2 + z * (-1.38888888888730564116e-3 + z * (
+        2.48015872888517045348e-5 + z * (-2.75573141792967388112e-7 + z * (
+            2.08757008419747316778e-9 - z * 1.13585365213876817300e-11)))))
+    k = q - 4.0 * numpy.floor(q * 0.25)                 # quadrant 0..3
+    odd = k == 1.0 or k == 3.0
+    sin_ = c if odd else s
+    cos_ = s if odd else c
+    return (-sin_ if k >= 2.0 else sin_), (-cos_ if k == 1.0 or k == 2.0 else cos_)
+
+
+@numba.njit(inline="always", error_model="numpy")
+def sin(x: float) -> float:
+    """``sin x`` (:func:`sincos`)."""
+    return sincos(x)[0]
+
+
+@numba.njit(inline="always", error_model="numpy")
+def cos(x: float) -> float:
+    """``cos x`` (:func:`sincos`)."""
+    return sincos(x)[1]
+
+
+@numba.njit(inline="always", error_model="numpy")
+def sinc(x: float) -> float:
+    """NumPy's normalised ``sinc x = sin(πx) / (πx)``, 1 at 0."""
+    y = numpy.pi * x
+    return 1.0 if y == 0.0 else sincos(y)[0] / y
+
+
+def __getattr__(name: str) -> Any:
+    return getattr(numpy, name)

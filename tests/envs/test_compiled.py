@@ -67,14 +67,13 @@ def test_parallel_kernel_equals_numpy(monkeypatch):
     _compare(fast, slow, steps=30, scale=0.5)
 
 
-@pytest.mark.parametrize("kwargs", [
-    dict(motor="PMSM", task="CC"),
-    dict(motor="PMSM", task="SC", load=OrnsteinUhlenbeckLoad(mu=50.0, sigma=30.0), noise=0.01),
-    dict(motor="SynRM", task="CC", action_type="Finite", interlocking_time=1e-6),
-    dict(motor="ExtExDc", task="CC", interlocking_time=3e-6),
-    dict(motor="SeriesDc", task="SC", solver="euler", substeps=3, reward_power=1.5),
+@pytest.mark.parametrize(("kwargs", "parallel"), [
+    (dict(motor="PMSM", task="CC"), True),
+    (dict(motor="PMSM", task="SC", load=OrnsteinUhlenbeckLoad(mu=50.0, sigma=30.0), noise=0.01), False),
+    (dict(motor="SynRM", task="CC", action_type="Finite", interlocking_time=1e-6), True),
+    (dict(motor="ExtExDc", task="CC", interlocking_time=3e-6), False),
+    (dict(motor="SeriesDc", task="SC", solver="euler", substeps=3, reward_power=1.5), True),
 ])
-@pytest.mark.parametrize("parallel", [False, True])
 def test_vectorised_kernel_equals_numpy(monkeypatch, kwargs, parallel):
     """The vectorised kernel over several blocks (4, 4, 2 environments), serial and threaded."""
     monkeypatch.setattr("gem.envs.compiled.VECTORISE_FROM", 4)

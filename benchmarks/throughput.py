@@ -96,23 +96,23 @@ def physics_only_rate(num_envs: int, steps: int, repeats: int, threads: bool) ->
     params = jit.params_tuple(motor, [type(motor).derivative])
     loop = numba.prange if threads else range
 
-    def run(x, u, omega, h, n_steps):
+    def run(x, u, omega, h, n_steps):     # structure of arrays (row j, environment i), as in gem's kernel
         for _ in range(n_steps):
-            for i in loop(x.shape[0]):
-                x0, x1, x2 = x[i, 0], x[i, 1], x[i, 2]
-                us = (u[i, 0], u[i, 1], u[i, 2])
+            for i in loop(x.shape[1]):
+                x0, x1, x2 = x[0, i], x[1, i], x[2, i]
+                us = (u[0, i], u[1, i], u[2, i])
                 k1 = deriv(params, (x0, x1, x2), us, omega)
                 k2 = deriv(params, (x0 + 0.5 * h * k1[0], x1 + 0.5 * h * k1[1], x2 + 0.5 * h * k1[2]), us, omega)
                 k3 = deriv(params, (x0 + 0.5 * h * k2[0], x1 + 0.5 * h * k2[1], x2 + 0.5 * h * k2[2]), us, omega)
                 k4 = deriv(params, (x0 + h * k3[0], x1 + h * k3[1], x2 + h * k3[2]), us, omega)
-                x[i, 0] = x0 + h / 6.0 * (k1[0] + 2.0 * (k2[0] + k3[0]) + k4[0])
-                x[i, 1] = x1 + h / 6.0 * (k1[1] + 2.0 * (k2[1] + k3[1]) + k4[1])
-                x[i, 2] = x2 + h / 6.0 * (k1[2] + 2.0 * (k2[2] + k3[2]) + k4[2])
+                x[0, i] = x0 + h / 6.0 * (k1[0] + 2.0 * (k2[0] + k3[0]) + k4[0])
+                x[1, i] = x1 + h / 6.0 * (k1[1] + 2.0 * (k2[1] + k3[1]) + k4[1])
+                x[2, i] = x2 + h / 6.0 * (k1[2] + 2.0 * (k2[2] + k3[2]) + k4[2])
 
     kernel = numba.njit(parallel=threads)(run)
     rng = np.random.default_rng(0)
-    x = np.zeros((num_envs, 3))
-    u = rng.uniform(-200.0, 200.0, (num_envs, 3))
+    x = np.zeros((3, num_envs))
+    u = rng.uniform(-200.0, 200.0, (3, num_envs))
     kernel(x, u, 100.0, 1e-4, 1)
     rates = []
     for _ in range(repeats):

@@ -482,7 +482,7 @@ class CompiledStep:
             start = f"{start} + ({dur})"
 
     def _emit_physical(self, src: _Source, env: Any, kx: int) -> None:
-        """Loop 3 body: the drive's physical state of environment ``i`` (SI units), into ``S``."""
+        """Loop 3 body: the drive's physical state of environment ``i`` (SI units), into ``SPH``."""
         drive, load = env.drive, env.drive.load
         motor = drive.motor
         km = len(motor.ode_names)
@@ -512,7 +512,7 @@ class CompiledStep:
             src(f"SPH[{j}, i] = {p}")
 
     def _emit_outcome(self, src: _Source, env: Any, kx: int) -> None:  # noqa: C901 - one straight-line generator
-        """Loop 4 body (vectorised): state, constraints, reward, episode ends, observed states of ``i``."""
+        """Loop 4 body: state, constraints, reward, episode ends, observed states of environment ``i``."""
         task, drive = env.task, env.drive
         topo = drive.converter.topology
         n_states = len(drive.state_names)

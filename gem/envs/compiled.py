@@ -212,7 +212,7 @@ class CompiledStep:
         sys.modules[module.__name__] = module
         scope = module.__dict__
         exec(compile(source, filename, "exec"), scope)  # noqa: S102 - generated from the task structure
-        scope["deriv"] = jit.numba.njit(cache=cache, error_model="numpy", inline="always")(scope["deriv"])
+        scope["deriv"] = jit.numba.njit(cache=cache, error_model="numpy")(scope["deriv"])
         for name in ("integrate", "physical", "outcome"):
             scope[name] = jit.numba.njit(cache=cache, error_model="numpy")(scope[name])
         return jit.numba.njit(parallel=parallel, cache=cache, error_model="numpy")(scope["kernel"])

@@ -67,12 +67,17 @@ def test_parallel_kernel_equals_numpy(monkeypatch):
     _compare(fast, slow, steps=30, scale=0.5)
 
 
+_SLOW = pytest.mark.slow     # each vectorised kernel compiles for 10-25 s; two run by default
+
+
 @pytest.mark.parametrize(("kwargs", "parallel"), [
     (dict(motor="PMSM", task="CC"), True),
-    (dict(motor="PMSM", task="SC", load=OrnsteinUhlenbeckLoad(mu=50.0, sigma=30.0), noise=0.01), False),
-    (dict(motor="SynRM", task="CC", action_type="Finite", interlocking_time=1e-6), True),
+    pytest.param(dict(motor="PMSM", task="SC", load=OrnsteinUhlenbeckLoad(mu=50.0, sigma=30.0), noise=0.01),
+                 False, marks=_SLOW),
+    pytest.param(dict(motor="SynRM", task="CC", action_type="Finite", interlocking_time=1e-6), True, marks=_SLOW),
     (dict(motor="ExtExDc", task="CC", interlocking_time=3e-6), False),
-    (dict(motor="SeriesDc", task="SC", solver="euler", substeps=3, reward_power=1.5), True),
+    pytest.param(dict(motor="SeriesDc", task="SC", solver="euler", substeps=3, reward_power=1.5), True,
+                 marks=_SLOW),
 ])
 def test_vectorised_kernel_equals_numpy(monkeypatch, kwargs, parallel):
     """The vectorised kernel over several blocks (4, 4, 2 environments), serial and threaded."""

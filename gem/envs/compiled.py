@@ -145,10 +145,10 @@ class CompiledStep:
                                            f.__code__.co_varnames[:1] == ("self",)])
         self.lp = jit.params_tuple(load, [type(load).load_torque] if not load.prescribed else
                                    [type(load).next_speed] if load.random else [])
-        constants = self._constants(env)
+        parallel = PARALLEL_FROM is not None and env.num_envs >= PARALLEL_FROM
+        constants = self._constants(env, parallel)
         self._layout = _layout(constants)
         self._cf, self._ci = _pack(constants, self._layout)     # fixed for the environment's life
-        parallel = PARALLEL_FROM is not None and env.num_envs >= PARALLEL_FROM
         wide = VECTORISE_FROM is not None and env.num_envs >= VECTORISE_FROM
         for vector in (True, False) if wide else (False,):
             source = self._source(env, vector)
@@ -695,7 +695,7 @@ class CompiledStep:
         return [f"int({name}[{k}])" if isinstance(v, int) else f"{name}[{k}]" for k, v in enumerate(params)]
 
     # ------------------------------------------------------------------ runtime
-    def _constants(self, env: Any) -> dict[str, Any]:
+    def _constants(self, env: Any, parallel: bool) -> dict[str, Any]:
         """Numbers the kernel reads (parameters, limits of actions, weights), by name.
 
         They reach the kernel packed in two arrays (``CF`` floats, ``CI`` integers) whose layout
@@ -721,7 +721,7 @@ class CompiledStep:
             RP=_reference_parameters(task.references),
             NS=env._noise_scale if env._noise_scale is not None else np.zeros(1),
             pp=float(getattr(motor, motor.pole_pairs_param)) if motor.pole_pairs_param else 1.0,
-            block=_block_size(env.num_envs),
+            block=_block_size(env.num_envs, parallel),
         )
 
     def run(self, env: Any, actions: Any, single: bool = False) -> tuple[int, int]:
@@ -850,9 +850,9 @@ def _allow_overlap_checks() -> None:
 _OVERLAP_CHECKS_SET = False
 
 
-def _block_size(num_envs: int) -> int:
+def _block_size(num_envs: int, parallel: bool) -> int:
     """:data:`BLOCK`, smaller for batches too small to give every thread two blocks (at least 64)."""
-    threads = jit.numba.get_num_threads() if PARALLEL_FROM is not None and num_envs >= PARALLEL_FROM else 1
+    threads = jit.numba.get_num_threads() if parallel else 1
     return int(min(BLOCK, max(64, -(-num_envs // (2 * threads)))))
 
 

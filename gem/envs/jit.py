@@ -51,8 +51,8 @@ def jit_function(fn: types.FunctionType, inline: bool = False) -> Any:
     """numba-compiled copy of ``fn`` whose called Python functions are compiled too (cached).
 
     The copy sees :mod:`gem.envs.kernel_numpy` as its ``np`` when ``fn``'s module imports NumPy
-    under that name, so its ``np.sin``, ``np.cos`` and ``np.sinc`` compile to inlined
-    polynomials that LLVM can vectorise (``math.sin`` and other spellings stay the C library's).
+    under that name, so its ``np.sin``, ``np.cos`` and ``np.sinc`` compile to small polynomials
+    that LLVM inlines and vectorises (``math.sin`` and other spellings stay the C library's).
 
     Args:
         fn: A plain Python function (a component method takes its parameters tuple as ``self``).

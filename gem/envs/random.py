@@ -92,11 +92,9 @@ class EnvRandom:
         environments on two cores.
         """
         if len(rows) < _THREADED_FROM or _WORKERS < 2:
-            for i in rows:
-                self.generators[i].standard_normal(out=self._buf[i])
-            return
-        chunks = [rows[c::_WORKERS] for c in range(_WORKERS)]
-        list(_pool().map(self._fill, chunks))
+            self._fill(rows)
+        else:
+            list(_pool().map(self._fill, [rows[c::_WORKERS] for c in range(_WORKERS)]))
 
     def _fill(self, rows: list[int]) -> None:
         for i in rows:

@@ -44,5 +44,4 @@ def b6_leg_actions(u_alpha: np.ndarray, u_beta: np.ndarray, u_sup: np.ndarray) -
 def dq_to_b6_actions(u_sd: np.ndarray, u_sq: np.ndarray, epsilon: np.ndarray,
                      u_sup: np.ndarray) -> np.ndarray:
     """Continuous B6 actions ``(num_envs, 3)`` for a rotor-frame voltage ``(u_sd, u_sq)`` (V) at ``epsilon``."""
-    u_alpha, u_beta = inverse_park(u_sd, u_sq, epsilon)
-    return b6_leg_actions(u_alpha, u_beta, u_sup)
+    return b6_leg_actions(*inverse_park(u_sd, u_sq, epsilon), u_sup)

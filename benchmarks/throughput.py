@@ -64,9 +64,9 @@ print(time.perf_counter() - t0)
 
 
 VECTOR_STEPS = 600
-"""Steps per timed vector run: more than two refills of the per-environment random buffers (one
-about every 250 steps for Cont-CC-PMSM-v0), so every run pays for them in proportion (shorter runs
-mostly miss them and overstate the rate by up to a third)."""
+"""Steps per timed vector run: long enough that episode ends (autoresets) are paid in proportion.
+(Until 2026-11-26 the random draws came from per-environment buffers refilled about every 250
+steps; 48-step runs mostly missed the refills and overstated the rate by up to a third.)"""
 
 
 def vector_env_rate(env_id: str, num_envs: int, steps: int, repeats: int) -> float:

@@ -49,7 +49,7 @@ import numpy as np
 
 from gem.envs import jit
 from gem.envs.constraints import LimitConstraint, SquaredConstraint
-from gem.envs.random import normal_to_uniform
+from gem.envs.random import normal_to_uniform, standard_normal
 from gem.envs.references import (
     ConstReference,
     PeriodicReference,
@@ -189,6 +189,8 @@ class CompiledStep:
                                  "b6_actions": jit.jit_function(b6_actions),
                                  "inverse_park": jit.jit_function(inverse_park),
                                  "uniform": jit.jit_function(normal_to_uniform),
+                                 "gauss": jit.jit_function(standard_normal),
+                                 "v_gauss": jit.jit_function(standard_normal, vector),
                                  "error_power": jit.jit_function(error_power),
                                  "ref_wiener_start": jit.jit_function(wiener_start),
                                  "ref_periodic_start": jit.jit_function(periodic_start)}
@@ -199,7 +201,8 @@ class CompiledStep:
         for name, fn in _SHAPES.items():
             scope[f"shape_{name}"] = jit.jit_function(fn)
         used = [fn for fn in self.funcs.values() if fn is not None] + list(_SHAPES.values()) + \
-            [wrap_angle, b6_actions, inverse_park, normal_to_uniform, wiener_start, periodic_start, error_power]
+            [wrap_angle, b6_actions, inverse_park, normal_to_uniform, standard_normal, wiener_start, periodic_start,
+             error_power]
         # One file per (source, component code, parameter types): numba's cache index names the
         # parameter tuple types, which must exist in the process that loads it.
         types_ = f"{type(self.mp).__name__}|{type(self.lp).__name__}"
@@ -213,8 +216,9 @@ class CompiledStep:
         scope = module.__dict__
         exec(compile(source, filename, "exec"), scope)  # noqa: S102 - generated from the task structure
         scope["deriv"] = jit.numba.njit(cache=cache, error_model="numpy")(scope["deriv"])
-        for name in ("integrate", "physical", "outcome"):
-            scope[name] = jit.numba.njit(cache=cache, error_model="numpy")(scope[name])
+        for name in ("draws", "integrate", "physical", "outcome"):
+            if name in scope:
+                scope[name] = jit.numba.njit(cache=cache, error_model="numpy")(scope[name])
         return jit.numba.njit(parallel=parallel, cache=cache, error_model="numpy")(scope["kernel"])
 
     # ------------------------------------------------------------------ source generation
@@ -227,6 +231,12 @@ class CompiledStep:
         self._kx = kx
         self._rows: dict[str, int] = {}
         self._n_rows = 0
+        # the draws every step takes (load, Wiener references; observation noise), made in loop 0
+        n_draws = int(load.prescribed and load.random) + \
+            sum(isinstance(g, WienerReference) for g in env.task.references)
+        n_noise = len(env.task.observed) if env.task.noise is not None else 0
+        self._row("z", n_draws)
+        self._row("nz", n_noise)
         src = _Source()
         src("def deriv(s, xs, us, w0, dw, tau, MP, LP, JT):")
         src.depth += 1
@@ -254,10 +264,16 @@ class CompiledStep:
             body.depth += 1
             body(index)
             emit(body, env, kx)
+        draws = _Source()
+        if n_draws or n_noise:
+            self._emit_draws(draws, n_draws, n_noise, index)
         calls = ["integrate(lo, hi, S, SX1, MP, LP, tau, til, JT, substeps)",
                  "physical(lo, hi, S, SX0, SX1, SPH, USUP, MP, tau)",
-                 "outcome(lo, hi, X, W, T, PH, LIM, REF, LAST, A, STEPS, OBS, REW, TERM, TRUNC, FIN, NBUF, NCUR, "
+                 "outcome(lo, hi, X, W, T, PH, LIM, REF, LAST, A, STEPS, OBS, REW, TERM, TRUNC, FIN, S, "
                  "SX1, SPH, CF, CI)"]
+        if draws.lines:
+            calls.insert(0, "draws(lo, hi, KEY, CTR, NKEY, NCTR, S)")
+            loops.insert(0, draws)
         for call, body in zip(calls, loops, strict=True):
             src(f"def {call}:")
             src.depth += 1
@@ -266,7 +282,7 @@ class CompiledStep:
             src.lines += _indented(body.lines, src.depth)
             src.depth -= 1
             src("")
-        src("def kernel(X, W, T, SW, PH, A, LIM, USUP, REF, RM, LAST, STEPS, BUF, CUR, NBUF, NCUR, OBS, REW, TERM,"
+        src("def kernel(X, W, T, SW, PH, A, LIM, USUP, REF, RM, LAST, STEPS, KEY, CTR, NKEY, NCTR, OBS, REW, TERM,"
             " TRUNC, FIN, X0, W0, SW0, PH0, FOBS, FPH, CF, CI, MASK, S, SX0, SX1, SPH, mode):")
         src.depth += 1
         self._emit_constants(src)
@@ -286,11 +302,13 @@ class CompiledStep:
         src(f"LP = LPT({', '.join(self._unpack('LPV', self.lp))})")
         src("if mode == 0:")
         src.depth += 1
+        if draws.lines:
+            src(f"{calls[0]}    # 0. the step's random draws")
         src("for ii in range(hi - lo):    # 1. converter: actions -> voltages (per environment)")
         src("    i = lo + ii")
         src.lines += converter.lines
         for what, call in zip(("2. solver", "3. physical state", "4. reward, constraints, observed states"),
-                              calls, strict=True):
+                              calls[-3:], strict=True):
             src(f"{call}    # {what}")
         src.depth -= 1
         src("n_done_b = 0")
@@ -435,8 +453,7 @@ class CompiledStep:
             src(f"S[{r_um + o}, i] = {mean}")
         # load speed at the end of the period
         if load.prescribed and load.random:
-            src("w1 = m_next_speed(LP, T[i] + tau, w0, tau, BUF[i, CUR[i]])")
-            src("CUR[i] += 1")
+            src(f"w1 = m_next_speed(LP, T[i] + tau, w0, tau, S[{self._rows['z']}, i])")
         else:
             src("w1 = w0")
         src(f"S[{self._row('w0')}, i] = w0")
@@ -445,6 +462,25 @@ class CompiledStep:
             src(f"SX0[{j}, i] = {x}")
             src(f"SX1[{j}, i] = {x}")
         return out
+
+    def _emit_draws(self, src: _Source, n_draws: int, n_noise: int, index: str) -> None:
+        """Loop 0: the draws every step takes, into rows ``z`` and ``nz`` of ``S``.
+
+        ``n_draws`` of the main stream (load, then Wiener references) and ``n_noise`` of the
+        observation noise, in a separate loop so that it vectorises. The episode starts of loop 5
+        draw after these, directly from the streams.
+        """
+        src("for ii in range(hi - lo):")
+        src.depth += 1
+        src(index)
+        for key, ctr, n, row in (("KEY", "CTR", n_draws, "z"), ("NKEY", "NCTR", n_noise, "nz")):
+            if n:
+                src(f"c = {ctr}[i]")
+                for j in range(n):
+                    c = f"c + np.uint64({j})" if j else "c"
+                    src(f"S[{self._rows[row] + j}, i] = v_gauss({key}[i], {c})")
+                src(f"{ctr}[i] = c + np.uint64({n})")
+        src.depth -= 1
 
     def _emit_integration(self, src: _Source, env: Any, kx: int, segments: list[tuple[str, int]],
                           index: str) -> None:
@@ -562,19 +598,20 @@ class CompiledStep:
             else:
                 for k in range(task.action_size):
                     src(f"LAST[i, {k}] = A[i, {k}]")
-        self._emit_observation(src, task, idx, rest=False)
+        self._emit_observation(src, task, idx, rest=False, noise_row=self._rows["nz"])
 
     def _emit_after(self, src: _Source, env: Any) -> None:
         """Loop 5 body (a step, per environment): references, rest of the observation, autoreset of ``i``."""
         task, drive = env.task, env.drive
         n_states = len(drive.state_names)
         # references
+        z = self._rows["z"] + int(drive.load.prescribed and drive.load.random)   # after the load's draw
         for r, g in enumerate(task.references):
             row = {name: f"RM[{r}, {j}, i]" for j, name in enumerate(g.rows)}
             src(f"{row['t']} = {row['t']} + tau")
             if isinstance(g, WienerReference):
-                src(f"v = {row['value']} + {row['sigma']} * np.sqrt(tau) * BUF[i, CUR[i]]")
-                src("CUR[i] += 1")
+                src(f"v = {row['value']} + {row['sigma']} * np.sqrt(tau) * S[{z}, i]")
+                z += 1
             elif isinstance(g, ConstReference):
                 src(f"v = {row['value']}")
             else:
@@ -634,11 +671,11 @@ class CompiledStep:
 
     @staticmethod
     def _emit_observation(src: _Source, task: Any, idx: dict[str, int], states: bool = True,
-                          rest: bool = True) -> None:
+                          rest: bool = True, noise_row: int | None = None) -> None:
         """Observation of environment ``i``.
 
         ``states``: the observed states, from the normalised ``n{j}``; ``rest``: the references and the
-        last action.
+        last action. ``noise_row``: first row of ``S`` holding the noise draws of loop 0 (else drawn here).
         """
         if states:
             for k, name in enumerate(task.observed):
@@ -646,9 +683,11 @@ class CompiledStep:
                     src(f"o = np.{name[:3]}(n{idx['epsilon']} * np.pi)")
                 else:
                     src(f"o = n{idx[name]}")
-                if task.noise is not None:
-                    src(f"o = o + NBUF[i, NCUR[i]] * NS[{k}]")
-                    src("NCUR[i] += 1")
+                if task.noise is not None and noise_row is not None:
+                    src(f"o = o + S[{noise_row + k}, i] * NS[{k}]")
+                elif task.noise is not None:
+                    src(f"o = o + gauss(NKEY[i], NCTR[i]) * NS[{k}]")
+                    src("NCTR[i] += np.uint64(1)")
                 src("if np.isnan(o):")
                 src("    o = 0.0")
                 src(f"OBS[i, {k}] = min(max(o, {-OBS_BOUND}), {OBS_BOUND})")
@@ -664,8 +703,8 @@ class CompiledStep:
     def _emit_reference_reset(src: _Source, task: Any) -> None:
         """New reference episodes, drawing the same uniforms in the same order as the generators' reset."""
         def draw(name: str) -> None:
-            src(f"{name} = uniform(BUF[i, CUR[i]])")
-            src("CUR[i] += 1")
+            src(f"{name} = uniform(gauss(KEY[i], CTR[i]))")
+            src("CTR[i] += np.uint64(1)")
 
         for r, g in enumerate(task.references):
             row = {name: f"RM[{r}, {j}, i]" for j, name in enumerate(g.rows)}
@@ -811,7 +850,7 @@ class CompiledStep:
         st, fresh = env._state, start or env._fresh
         mutable = [st.x, st.omega, st.t, st.switch, st.physical, self.A, env._limits,
                    env.drive._supply_voltage(env.num_envs), env._ref, env._ref_block, env._last_action,
-                   env._steps, env.rnd._buf, env.rnd._cursor, env.noise_rnd._buf, env.noise_rnd._cursor]
+                   env._steps, env.rnd.key, env.rnd.counter, env.noise_rnd.key, env.noise_rnd.counter]
         if copy:
             mutable = [m.copy() for m in mutable]
         return (*mutable, self.obs, self.rew, self.term, self.trunc, self.fin, fresh.x, fresh.omega, fresh.switch,

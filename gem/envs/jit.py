@@ -51,7 +51,7 @@ def jit_function(fn: types.FunctionType, inline: bool = False) -> Any:
     """numba-compiled copy of ``fn`` whose called Python functions are compiled too (cached).
 
     The copy sees :mod:`gem.envs.kernel_numpy` as its ``np`` when ``fn``'s module imports NumPy
-    under that name, so its ``np.sin``, ``np.cos`` and ``np.sinc`` compile to small polynomials
+    under that name, so its ``np.sin``, ``np.cos``, ``np.sinc`` and ``np.log`` compile to small polynomials
     that LLVM inlines and vectorises (``math.sin`` and other spellings stay the C library's).
 
     Args:
@@ -90,7 +90,7 @@ def fingerprint(functions: list[types.FunctionType]) -> str:
                    for f in seen)
     if kernel_numpy is not None:        # the functions that stand in for NumPy's
         parts += [f"kernel_numpy.{f.__name__}:{f.py_func.__code__.co_code.hex()}:{f.py_func.__code__.co_consts!r}"
-                  for f in (kernel_numpy.sincos, kernel_numpy.sin, kernel_numpy.cos, kernel_numpy.sinc)]
+                  for f in kernel_numpy.FUNCTIONS]
     return "\n".join(parts)
 
 

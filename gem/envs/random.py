@@ -1,36 +1,37 @@
 """Per-environment random streams that make batched runs equal to single runs.
 
-Every environment ``i`` of a batch owns its own :class:`numpy.random.Generator`. All draws
-(reference increments and episode starts, measurement noise, stochastic loads) are taken from
-per-environment buffers of standard normals that are refilled from that environment's generator,
-so environment ``i`` of a batch seeded with ``seed + i`` sees exactly the numbers a single
-environment seeded with ``seed + i`` sees, while the batch is served with array operations (or
-by the compiled step, which reads the same buffers). Uniform draws are standard normals mapped
-through the normal distribution function (:func:`normal_to_uniform`), so they come from the same
-buffers and the compiled step can draw them without calling back into Python.
+Every environment ``i`` of a batch owns a counter-based stream: draw number ``c`` of the stream
+with key ``k`` is the pure function :func:`standard_normal` of ``(k, c)``, and the environment
+keeps only its key and how many draws it has taken. So environment ``i`` of a batch seeded with
+``seed + i`` sees exactly the numbers a single environment seeded with ``seed + i`` sees, the
+NumPy step draws them with array operations, and the compiled step computes the same numbers in
+its own vectorised loop, with no buffers to refill from Python. Uniform draws are standard normals
+mapped through the normal distribution function (:func:`normal_to_uniform`), so every draw of a
+stream is of one kind and advances its counter by one.
+
+The generator: SplitMix64 (Steele, Lea & Flood, "Fast splittable pseudorandom number generators",
+OOPSLA 2014), whose ``n``-th output is a bijective 64-bit mix of ``key + n γ`` (γ the odd Weyl
+increment ``0x9E3779B97F4A7C15``); draw ``c`` is the Box–Muller transform of outputs ``2c + 1``
+and ``2c + 2`` taken as 53-bit uniforms. SplitMix64 passes the BigCrush battery; the keys come
+from :class:`numpy.random.SeedSequence`, so the streams of different seeds start at unrelated
+points of the 2**64 cycle. ``tests/envs/test_random.py`` checks the distribution.
 """
 
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
 _SQRT_HALF = math.sqrt(0.5)
-_WORKERS = min(os.cpu_count() or 1, 8)
-_THREADED_FROM = 512
-"""Refills of at least this many buffers are shared among ``_WORKERS`` threads."""
-_POOL: ThreadPoolExecutor | None = None
-
-
-def _pool() -> ThreadPoolExecutor:
-    global _POOL
-    if _POOL is None:
-        _POOL = ThreadPoolExecutor(_WORKERS, thread_name_prefix="gem-random")
-    return _POOL
+_GAMMA = np.uint64(0x9E3779B97F4A7C15)      # SplitMix64's Weyl increment (2**64 / golden ratio, odd)
+_M1 = np.uint64(0xBF58476D1CE4E5B9)         # its mixing multipliers
+_M2 = np.uint64(0x94D049BB133111EB)
+_S11, _S27, _S30, _S31 = (np.uint64(s) for s in (11, 27, 30, 31))
+_TWO = np.uint64(2)
+_TWO_GAMMA = np.uint64(2 * int(_GAMMA) % 2**64)
+_ULP53 = 2.0 ** -53
 
 
 def normal_to_uniform(z: float) -> float:
@@ -38,67 +39,53 @@ def normal_to_uniform(z: float) -> float:
     return 0.5 * math.erfc(-z * _SQRT_HALF)
 
 
+def _mix(x: np.ndarray) -> np.ndarray:
+    """SplitMix64's output function (a bijection of the 64-bit integers)."""
+    x = (x ^ (x >> _S30)) * _M1
+    x = (x ^ (x >> _S27)) * _M2
+    return x ^ (x >> _S31)
+
+
+def standard_normal(key: np.ndarray, counter: np.ndarray) -> np.ndarray:
+    """Draw number ``counter`` of the stream ``key`` (``uint64`` arrays or scalars, broadcast).
+
+    Written once for both steps: on arrays in NumPy, and compiled per environment for the kernel
+    (where ``np.log`` and ``np.cos`` are the polynomials of :mod:`gem.envs.kernel_numpy`, within an
+    ulp of NumPy's, so both steps draw the same numbers to rounding).
+    """
+    base = key + counter * _TWO_GAMMA
+    u1 = (np.float64(_mix(base + _GAMMA) >> _S11) + 0.5) * _ULP53    # in (0, 1): log(u1) is finite
+    u2 = np.float64(_mix(base + _TWO_GAMMA) >> _S11) * _ULP53
+    return np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)
+
+
+def stream_key(seed: int | Sequence[int] | None) -> np.uint64:
+    """The 64-bit key of the stream seeded with ``seed`` (``None``: fresh entropy from the OS)."""
+    return np.random.SeedSequence(seed).generate_state(1, np.uint64)[0]
+
+
 class EnvRandom:
-    """Per-environment generators plus buffered standard-normal draws.
+    """The random streams of a batch: one key and one draw counter per environment.
 
     Args:
         num_envs: Batch size.
-        block: Number of normals buffered per environment and refill.
-        used: ``False`` for a stream nothing draws from (measurement noise switched off): no
-            generators and a one-column buffer, so it costs no memory and no time.
+        used: ``False`` for a stream nothing draws from (measurement noise switched off): seeding
+            it costs nothing and drawing from it is an error.
     """
 
-    def __init__(self, num_envs: int, block: int = 512, used: bool = True):
+    def __init__(self, num_envs: int, used: bool = True):
         self.num_envs = num_envs
         self.used = used
-        self.block = block if used else 1
-        # created by seed(), which every environment's first reset calls
-        self.generators: list[np.random.Generator | None] = [None] * num_envs
-        self._buf = np.zeros((num_envs, self.block))
-        self._cursor = np.full(num_envs, block)
-        self._headroom = -1     # lower bound of the unreserved draws left in every buffer (-1: unknown)
+        self.key = np.zeros(num_envs, np.uint64)
+        """Stream key of every environment (set by :meth:`seed`, which every first reset calls)."""
+        self.counter = np.zeros(num_envs, np.uint64)
+        """Draws taken so far by every environment since it was seeded."""
 
-    def seed(self, seeds: Sequence[int | None], idx: np.ndarray) -> None:
-        """Re-seeds the environments ``idx`` (``None`` draws fresh OS entropy) and drops their buffers."""
+    def seed(self, seeds: Sequence[int | Sequence[int] | None], idx: np.ndarray) -> None:
+        """Restarts the streams of the environments ``idx`` from ``seeds`` (``None``: OS entropy)."""
         if self.used:
-            for i, s in zip(idx, seeds, strict=True):
-                self.generators[i] = np.random.default_rng(s)
-        self._cursor[idx] = self.block
-        self._headroom = -1
-
-    def ensure(self, k: int) -> None:
-        """Refills the buffers of environments with fewer than ``k`` normals left.
-
-        Called once at the start of every step with the step's largest number of draws, so that
-        the draws of a step never straddle a refill, whichever code path (NumPy or compiled)
-        consumes them. The ``k`` draws are reserved: a cheap Python counter skips the look at the
-        cursors while earlier checks guarantee enough draws for every environment.
-        """
-        if k == 0:
-            return
-        if self._headroom >= k:
-            self._headroom -= k
-            return
-        stale = np.flatnonzero(self._cursor + k > self.block)
-        self._refill(stale.tolist())
-        self._cursor[stale] = 0
-        self._headroom = self.block - int(self._cursor.max()) - k
-
-    def _refill(self, rows: list[int]) -> None:
-        """New buffers for the environments ``rows``, each from its own generator.
-
-        Large batches are filled by a few threads (NumPy releases the GIL while it fills; each
-        generator is used by one thread, so the numbers do not change): 46 → 27 ms for 8192
-        environments on two cores.
-        """
-        if len(rows) < _THREADED_FROM or _WORKERS < 2:
-            self._fill(rows)
-        else:
-            list(_pool().map(self._fill, [rows[c::_WORKERS] for c in range(_WORKERS)]))
-
-    def _fill(self, rows: list[int]) -> None:
-        for i in rows:
-            self.generators[i].standard_normal(out=self._buf[i])
+            self.key[idx] = [stream_key(s) for s in seeds]
+        self.counter[idx] = 0
 
     def normal(self, k: int = 1, idx: np.ndarray | None = None) -> np.ndarray:
         """Next ``k`` standard normals of every environment (or of those in ``idx``).
@@ -106,20 +93,12 @@ class EnvRandom:
         Returns:
             ``(num_envs, k)`` or ``(len(idx), k)`` draws; only the environments asked for advance.
         """
-        if k > self.block:
-            raise ValueError(f"at most {self.block} normals per call")
-        rows = np.arange(self.num_envs) if idx is None else np.asarray(idx)
-        cursor = self._cursor[rows]
-        stale = cursor + k > self.block
-        self._refill(rows[stale].tolist())
-        cursor[stale] = 0
-        c0 = cursor[0] if cursor.size else 0
-        if idx is None and np.all(cursor == c0):
-            out = self._buf[:, c0:c0 + k]
-        else:
-            out = self._buf[rows[:, None], cursor[:, None] + np.arange(k)]
-        self._cursor[rows] = cursor + k
-        self._headroom -= k
+        if not self.used:
+            raise RuntimeError("this random stream was created unused (used=False)")
+        rows = slice(None) if idx is None else np.asarray(idx)
+        counters = self.counter[rows, None] + np.arange(k, dtype=np.uint64)
+        out = standard_normal(self.key[rows, None], counters)
+        self.counter[rows] += np.uint64(k)
         return out
 
     def uniform(self, idx: np.ndarray, low: np.ndarray | float = 0.0, high: np.ndarray | float = 1.0) -> np.ndarray:

@@ -41,10 +41,6 @@ class ReferenceGenerator:
         if self.low is not None and self.high is not None and not self.low <= self.high:
             raise ValueError(f"{type(self).__name__}: low ({self.low}) must be <= high ({self.high})")
 
-    draws_per_step: ClassVar[int] = 0
-    """Largest number of standard normals consumed by :meth:`advance`."""
-    draws_per_reset: ClassVar[int] = 1
-    """Largest number of draws consumed by :meth:`reset` (per environment)."""
     rows: ClassVar[tuple[str, ...]] = ("value", "t")
     """Names of the per-environment arrays: rows of one ``(len(rows), num_envs)`` block."""
 
@@ -79,7 +75,6 @@ class ConstReference(ReferenceGenerator):
     """Constant reference ``value`` (normalised)."""
 
     value: float = 0.5
-    draws_per_reset = 0
 
     def reset(self, mem, idx, rnd):
         """Sets the constant."""
@@ -99,8 +94,6 @@ class WienerReference(ReferenceGenerator):
     """
 
     sigma_range: tuple[float, float] = (0.1, 1.0)
-    draws_per_step = 1
-    draws_per_reset = 2
     rows = ("value", "t", "sigma")
 
     def __post_init__(self) -> None:
@@ -178,7 +171,6 @@ class PeriodicReference(ReferenceGenerator):
 
     SHAPES: ClassVar = {"sine": _sine, "step": _square, "triangle": _triangle, "sawtooth": _sawtooth}
     rows = ("value", "t", "amp", "freq", "phase", "offset")
-    draws_per_reset = 4
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -225,16 +217,6 @@ class SwitchedReference(ReferenceGenerator):
             raise ValueError("SwitchedReference needs at least one sub-generator")
         if self.p is not None and (len(self.p) != len(self.generators) or not np.isclose(sum(self.p), 1)):
             raise ValueError("SwitchedReference: p must have one probability per generator and sum to 1")
-
-    @property
-    def draws_per_step(self) -> int:
-        """Normals consumed per step: those of every sub-generator, and a switch."""
-        return sum(g.draws_per_step for g in self.generators) + self.draws_per_reset
-
-    @property
-    def draws_per_reset(self) -> int:
-        """The choice, the duration and the chosen sub-generator's start."""
-        return 2 + max(g.draws_per_reset for g in self.generators)
 
     def bound(self, state: str, low: float, high: float) -> SwitchedReference:
         """Copy whose sub-generators reference ``state`` in ``[low, high]`` where not set."""

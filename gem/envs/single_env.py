@@ -89,7 +89,6 @@ class GemEnv(gym.Env):
         """
         super().reset(seed=seed)
         obs, info = self.vector.reset(seed=None if seed is None else [seed], options=options)
-        self._np_random = self.vector.rnd.generators[0]
         return obs[0], info
 
     def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict]:

@@ -80,12 +80,6 @@ class GemVectorEnv(VectorEnv):
         self._fresh = None          # the default initial state (autoreset), computed at the first reset
         self._needs_reset = np.ones(self.num_envs, dtype=bool)
         self._blocked = True        # some environment needs a reset (any of _needs_reset)
-        # Draws reserved per step: the step's and those of a new episode, whether or not one starts,
-        # so that buffers are refilled at the same steps in every batch size and in the single view.
-        self._draws_per_reset = sum(g.draws_per_reset for g in task.references)
-        self._draws_per_step = int(self.drive.load.random) + self._draws_per_reset + sum(
-            g.draws_per_step for g in task.references)
-        self._noise_per_obs = len(task.observed) if task.noise is not None else 0   # one observation's draws
         self._kernel = None
         self._compile = compiled
 
@@ -166,8 +160,6 @@ class GemVectorEnv(VectorEnv):
         start = self.drive.reset(self.num_envs, initial) if initial else self._fresh
         if self._state is None:
             self._state = start.copy()
-        self.rnd.ensure(self._draws_per_reset)
-        self.noise_rnd.ensure(self._noise_per_obs)
         if self._kernel is not None:
             self._kernel.reset(self, start)
             self._needs_reset[:] = False
@@ -211,7 +203,6 @@ class GemVectorEnv(VectorEnv):
             return kernel.obs.copy(), kernel.rew.copy(), kernel.term.copy(), kernel.trunc.copy(), info
         self._check_steppable()
         action = self._check_action(actions)
-        self._reserve_draws()
         if kernel is not None:                              # a dashboard: autoreset here, after it saw env 0
             kernel.run(self, actions)
             obs, reward = kernel.obs.copy(), kernel.rew.copy()
@@ -239,7 +230,6 @@ class GemVectorEnv(VectorEnv):
         ``single``: ``actions`` is the one action of a ``num_envs = 1`` environment (the single view).
         """
         self._check_steppable()
-        self._reserve_draws()
         kernel = self._kernel
         n_done, n_bad = kernel.run(self, actions, single)
         info: dict[str, Any] = {}
@@ -254,10 +244,6 @@ class GemVectorEnv(VectorEnv):
         if self._blocked:
             bad = np.flatnonzero(self._needs_reset).tolist()
             raise RuntimeError(f"environment(s) {bad} finished their episode: call reset() before step()")
-
-    def _reserve_draws(self) -> None:
-        self.rnd.ensure(self._draws_per_step)
-        self.noise_rnd.ensure(2 * self._noise_per_obs)   # the step's observation and a new episode's
 
     def _finish(self, done: np.ndarray, info: dict[str, Any], final_obs: np.ndarray, final_phys: np.ndarray) -> None:
         """Reports finished episodes (autoreset) or marks them as needing a reset."""

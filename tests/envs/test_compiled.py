@@ -168,7 +168,7 @@ def test_rejected_action_changes_nothing(env_id):
     """The kernel validates every action before it touches any environment's state."""
     env = gym.make_vec(env_id, num_envs=3, vectorization_mode="vector_entry_point")
     env.reset(seed=0)
-    before = (env.physical_state, env.references, env.rnd._cursor.copy())
+    before = (env.physical_state, env.references, env.rnd.counter.copy())
     bad = env.action_space.sample()
     if bad.dtype.kind == "f":
         bad[2, 0] = np.nan
@@ -180,5 +180,5 @@ def test_rejected_action_changes_nothing(env_id):
         env.step(bad)
     np.testing.assert_array_equal(env.physical_state, before[0])
     np.testing.assert_array_equal(env.references, before[1])
-    np.testing.assert_array_equal(env.rnd._cursor, before[2])
+    np.testing.assert_array_equal(env.rnd.counter, before[2])
     env.step(env.action_space.sample())             # still usable

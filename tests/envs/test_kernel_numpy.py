@@ -1,4 +1,4 @@
-"""The kernels' sin, cos and sinc (gem.envs.kernel_numpy) against NumPy's, and the angle wrap."""
+"""The kernels' sin, cos, sinc and log (gem.envs.kernel_numpy) against NumPy's, and the angle wrap."""
 
 import numba
 import numpy as np
@@ -39,6 +39,33 @@ def test_special_values():
     s, c, z = _all(np.array([np.inf, -np.inf, np.nan, 0.0, -0.0]))
     assert np.all(np.isnan(s[:3])) and np.all(np.isnan(c[:3])) and np.all(np.isnan(z[:3]))
     assert s[3] == 0.0 and c[3] == 1.0 and z[3] == 1.0 and z[4] == 1.0
+
+
+@numba.njit
+def _log(x, out):
+    for i in range(x.shape[0]):
+        out[i] = kernel_numpy.log(x[i])
+
+
+def test_log_within_one_unit_in_the_last_place_of_numpy():
+    rng = np.random.default_rng(4)
+    x = np.concatenate([rng.uniform(0, 1, 50_000), rng.uniform(0.5, 2, 50_000),
+                        np.exp(rng.uniform(-744, 709, 50_000)), rng.uniform(0, 4e-308, 5_000),
+                        [5e-324, 2.2250738585072014e-308, 1.7976931348623157e308, 1.0, 2.0, 0.5,
+                         np.sqrt(2), np.sqrt(0.5)]])
+    out = np.empty_like(x)
+    _log(x, out)
+    expected = np.log(x)
+    assert np.all(np.abs(out - expected) <= np.spacing(np.abs(expected)))
+    assert out[-5] == 0.0
+
+
+def test_log_special_values():
+    x = np.array([0.0, -0.0, -1.0, -np.inf, np.inf, np.nan])
+    out = np.empty_like(x)
+    _log(x, out)
+    assert out[0] == -np.inf and out[1] == -np.inf and out[4] == np.inf
+    assert np.all(np.isnan(out[[2, 3, 5]]))
 
 
 def test_compiled_components_use_it_and_numpy_path_does_not():

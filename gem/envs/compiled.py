@@ -141,6 +141,8 @@ class CompiledStep:
         motor, load, conv = drive.motor, drive.load, drive.converter
         if load.prescribed and not isinstance(load, (ConstantSpeedLoad, OrnsteinUhlenbeckLoad)):
             raise jit.NotCompilable(f"{type(load).__name__} (prescribed by a Python callable)")
+        if load.random and not load.prescribed:
+            raise jit.NotCompilable(f"{type(load).__name__} (a random load torque)")
         for g in task.references:
             if not isinstance(g, (WienerReference, ConstReference, PeriodicReference)):
                 raise jit.NotCompilable(f"reference {type(g).__name__}")
@@ -232,7 +234,7 @@ class CompiledStep:
 
     # ------------------------------------------------------------------ source generation
     def _source(self, env: Any, vector: bool) -> str:
-        """Source of the kernel: per block of environments, five loops (module docstring)."""
+        """Source of the kernel: per block of environments, up to six loops (module docstring)."""
         drive, load = env.drive, env.drive.load
         motor = drive.motor
         km = len(motor.ode_names)

@@ -86,12 +86,20 @@ def fingerprint(functions: list[types.FunctionType]) -> str:
         if fn not in seen:
             seen[fn] = None
             todo.extend(_python_functions(fn).values())
-    parts = sorted(f"{f.__module__}.{f.__qualname__}:{f.__code__.co_code.hex()}:{f.__code__.co_consts!r}"
-                   for f in seen)
+    parts = sorted(f"{f.__module__}.{f.__qualname__}:{_code_text(f)}" for f in seen)
     if kernel_numpy is not None:        # the functions that stand in for NumPy's
-        parts += [f"kernel_numpy.{f.__name__}:{f.py_func.__code__.co_code.hex()}:{f.py_func.__code__.co_consts!r}"
-                  for f in kernel_numpy.FUNCTIONS]
+        parts += [f"kernel_numpy.{f.__name__}:{_code_text(f.py_func)}" for f in kernel_numpy.FUNCTIONS]
     return "\n".join(parts)
+
+
+def _code_text(fn: types.FunctionType) -> str:
+    """Bytecode, constants and the values of the numeric module globals ``fn`` reads.
+
+    numba freezes those globals into the machine code, so a changed one must change the fingerprint.
+    """
+    numbers = {name: fn.__globals__[name] for name in fn.__code__.co_names
+               if isinstance(fn.__globals__.get(name), (Number, np.number))}
+    return f"{fn.__code__.co_code.hex()}:{fn.__code__.co_consts!r}:{sorted(numbers.items())!r}"
 
 
 def _attribute_names(fn: types.FunctionType, seen: set | None = None) -> set[str]:

@@ -14,7 +14,9 @@ OOPSLA 2014), whose ``n``-th output is a bijective 64-bit mix of ``key + n γ`` 
 increment ``0x9E3779B97F4A7C15``); draw ``c`` is the Box–Muller transform of outputs ``2c + 1``
 and ``2c + 2`` taken as 53-bit uniforms. SplitMix64 passes the BigCrush battery; the keys come
 from :class:`numpy.random.SeedSequence`, so the streams of different seeds start at unrelated
-points of the 2**64 cycle. ``tests/envs/test_random.py`` checks the distribution.
+points of the 2**64 cycle (all streams are windows on that one cycle: two of 8192 environments
+taking 10**7 draws each overlap with a probability of about 3e-4). ``tests/envs/test_random.py``
+checks the distribution.
 """
 
 from __future__ import annotations
@@ -29,7 +31,6 @@ _GAMMA = np.uint64(0x9E3779B97F4A7C15)      # SplitMix64's Weyl increment (2**64
 _M1 = np.uint64(0xBF58476D1CE4E5B9)         # its mixing multipliers
 _M2 = np.uint64(0x94D049BB133111EB)
 _S11, _S27, _S30, _S31 = (np.uint64(s) for s in (11, 27, 30, 31))
-_TWO = np.uint64(2)
 _TWO_GAMMA = np.uint64(2 * int(_GAMMA) % 2**64)
 _ULP53 = 2.0 ** -53
 
@@ -47,14 +48,17 @@ def _mix(x: np.ndarray) -> np.ndarray:
 
 
 def standard_normal(key: np.ndarray, counter: np.ndarray) -> np.ndarray:
-    """Draw number ``counter`` of the stream ``key`` (``uint64`` arrays or scalars, broadcast).
+    """Draw number ``counter`` of the stream ``key`` (``uint64``, broadcast).
 
-    Written once for both steps: on arrays in NumPy, and compiled per environment for the kernel
-    (where ``np.log`` and ``np.cos`` are the polynomials of :mod:`gem.envs.kernel_numpy`, within an
-    ulp of NumPy's, so both steps draw the same numbers to rounding).
+    Written once for both steps: on arrays in NumPy (pass arrays: NumPy warns about the intended
+    wrap-around of ``uint64`` scalars), and compiled per environment for the kernel, where
+    ``np.log`` and ``np.cos`` are the polynomials of :mod:`gem.envs.kernel_numpy`. The two agree
+    to about 1e-15 (NumPy's own ``log``/``cos`` may differ in the last bit between CPUs, so the
+    NumPy step's draws are reproducible to rounding, not bit for bit, across machines).
     """
     base = key + counter * _TWO_GAMMA
-    u1 = (np.float64(_mix(base + _GAMMA) >> _S11) + 0.5) * _ULP53    # in (0, 1): log(u1) is finite
+    # in (0, 1] (1 with probability 2**-53, where m + 0.5 rounds up): log(u1) is finite
+    u1 = (np.float64(_mix(base + _GAMMA) >> _S11) + 0.5) * _ULP53
     u2 = np.float64(_mix(base + _TWO_GAMMA) >> _S11) * _ULP53
     return np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)
 
@@ -62,6 +66,14 @@ def standard_normal(key: np.ndarray, counter: np.ndarray) -> np.ndarray:
 def stream_key(seed: int | Sequence[int] | None) -> np.uint64:
     """The 64-bit key of the stream seeded with ``seed`` (``None``: fresh entropy from the OS)."""
     return np.random.SeedSequence(seed).generate_state(1, np.uint64)[0]
+
+
+def _rows(idx: Sequence[int] | np.ndarray) -> np.ndarray:
+    """``idx`` as a 1-d integer array of distinct environment indices."""
+    rows = np.asarray(idx, dtype=np.intp).reshape(-1)
+    if rows.size > 1 and np.unique(rows).size != rows.size:
+        raise ValueError(f"environment indices repeat: {rows.tolist()}")
+    return rows
 
 
 class EnvRandom:
@@ -83,19 +95,22 @@ class EnvRandom:
 
     def seed(self, seeds: Sequence[int | Sequence[int] | None], idx: np.ndarray) -> None:
         """Restarts the streams of the environments ``idx`` from ``seeds`` (``None``: OS entropy)."""
+        idx = _rows(idx)
+        if len(seeds) != len(idx):
+            raise ValueError(f"got {len(seeds)} seeds for {len(idx)} environments")
         if self.used:
             self.key[idx] = [stream_key(s) for s in seeds]
         self.counter[idx] = 0
 
     def normal(self, k: int = 1, idx: np.ndarray | None = None) -> np.ndarray:
-        """Next ``k`` standard normals of every environment (or of those in ``idx``).
+        """Next ``k`` standard normals of every environment (or of those in ``idx``, distinct).
 
         Returns:
             ``(num_envs, k)`` or ``(len(idx), k)`` draws; only the environments asked for advance.
         """
         if not self.used:
             raise RuntimeError("this random stream was created unused (used=False)")
-        rows = slice(None) if idx is None else np.asarray(idx)
+        rows = slice(None) if idx is None else _rows(idx)
         counters = self.counter[rows, None] + np.arange(k, dtype=np.uint64)
         out = standard_normal(self.key[rows, None], counters)
         self.counter[rows] += np.uint64(k)

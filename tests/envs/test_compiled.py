@@ -36,6 +36,8 @@ def _compare(fast, slow, steps: int = 120, scale: float = 1.0) -> None:
         np.testing.assert_array_equal(r1[2], r2[2])                          # terminated
         np.testing.assert_array_equal(r1[3], r2[3])                          # truncated
         np.testing.assert_allclose(fast.physical_state, slow.physical_state, rtol=1e-9, atol=1e-9)
+        np.testing.assert_array_equal(fast.rnd.counter, slow.rnd.counter)                # same draws taken
+        np.testing.assert_array_equal(fast.noise_rnd.counter, slow.noise_rnd.counter)
 
 
 @pytest.mark.parametrize("env_id", gem.env_ids())
@@ -182,3 +184,27 @@ def test_rejected_action_changes_nothing(env_id):
     np.testing.assert_array_equal(env.references, before[1])
     np.testing.assert_array_equal(env.rnd.counter, before[2])
     env.step(env.action_space.sample())             # still usable
+
+
+def test_scratch_rows_are_an_odd_number_of_cache_lines():
+    from gem.envs.compiled import _padded_row
+
+    for n in (1, 7, 8, 9, 64, 512, 1000, 8192):
+        width = _padded_row(n)
+        assert width >= n and width % 8 == 0 and (width // 8) % 2 == 1
+
+
+_CONSTANT = 2.0
+
+
+def _reads_constant(x):
+    return x * _CONSTANT
+
+
+def test_kernel_fingerprint_changes_with_a_module_constant(monkeypatch):
+    """numba freezes module constants into the machine code: the disk cache must see them change."""
+    from gem.envs import jit
+
+    before = jit.fingerprint([_reads_constant])
+    monkeypatch.setitem(globals(), "_CONSTANT", 3.0)
+    assert jit.fingerprint([_reads_constant]) != before

@@ -152,6 +152,8 @@ class CompiledStep:
         self.env = env
         self.finite = isinstance(conv, FiniteConverter)
         self.funcs = self._functions(motor, load)
+        self._load_draws = int(load.random)
+        """Draws of the load per step (a random load is speed-prescribed here, checked above)."""
         self.mp = jit.params_tuple(motor, [f for f in self.funcs.values() if f is not None and
                                            f.__code__.co_varnames[:1] == ("self",)])
         self.lp = jit.params_tuple(load, [type(load).load_torque] if not load.prescribed else
@@ -243,8 +245,7 @@ class CompiledStep:
         self._rows: dict[str, int] = {}
         self._n_rows = 0
         # the draws every step takes (load, Wiener references; observation noise), made in loop 0
-        n_draws = int(load.prescribed and load.random) + \
-            sum(isinstance(g, WienerReference) for g in env.task.references)
+        n_draws = self._load_draws + sum(isinstance(g, WienerReference) for g in env.task.references)
         n_noise = len(env.task.observed) if env.task.noise is not None else 0
         self._row("z", n_draws)
         self._row("nz", n_noise)
@@ -373,7 +374,7 @@ class CompiledStep:
         Returns the integration segments: ``(duration, first row of the voltages)``.
         """
         task, drive = env.task, env.drive
-        motor, load, conv = drive.motor, drive.load, drive.converter
+        motor, conv = drive.motor, drive.converter
         topo = conv.topology
         km = len(motor.ode_names)
         n_out, n_legs = topo.n_out, topo.n_legs
@@ -463,7 +464,7 @@ class CompiledStep:
             mean = f"u0_{o}" if len(seg) == 1 else f"(til / tau) * u0_{o} + (1.0 - til / tau) * u1_{o}"
             src(f"S[{r_um + o}, i] = {mean}")
         # load speed at the end of the period
-        if load.prescribed and load.random:
+        if self._load_draws:
             src(f"w1 = m_next_speed(LP, T[i] + tau, w0, tau, S[{self._rows['z']}, i])")
         else:
             src("w1 = w0")
@@ -616,7 +617,7 @@ class CompiledStep:
         task, drive = env.task, env.drive
         n_states = len(drive.state_names)
         # references
-        z = self._rows["z"] + int(drive.load.prescribed and drive.load.random)   # after the load's draw
+        z = self._rows["z"] + self._load_draws      # the references' draws follow the load's
         for r, g in enumerate(task.references):
             row = {name: f"RM[{r}, {j}, i]" for j, name in enumerate(g.rows)}
             src(f"{row['t']} = {row['t']} + tau")

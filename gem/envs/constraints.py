@@ -1,4 +1,11 @@
-"""Limit constraints: a violation ends the episode (``terminated``)."""
+"""Limit constraints: a violation ends the episode (``terminated``).
+
+A constraint names the states it watches (``names``) and decides from their normalised values
+in its column method ``violated_columns(self, cols)``: ``cols`` is a tuple with one column per
+name (``(num_envs,)`` arrays in the NumPy step, floats in the compiled kernel, where ``self``
+becomes a named tuple of the constraint's numeric attributes). A user constraint written the
+same way compiles like these.
+"""
 
 from __future__ import annotations
 
@@ -14,10 +21,16 @@ class LimitConstraint:
 
     names: tuple[str, ...]
 
+    def violated_columns(self, cols):
+        """``True`` where any ``|s / limit| > 1`` (column form)."""
+        out = False
+        for c in cols:
+            out = np.logical_or(out, np.abs(c) > 1.0)
+        return out
+
     def violated(self, norm: np.ndarray, index: dict[str, int]) -> np.ndarray:
         """Per-environment violation flags from the normalised state ``(num_envs, n_states)``."""
-        cols = [index[n] for n in self.names]
-        return (np.abs(norm[:, cols]) > 1.0).any(axis=1)
+        return violated(self, norm, index)
 
 
 @dataclass(frozen=True)
@@ -29,10 +42,22 @@ class SquaredConstraint:
 
     names: tuple[str, ...]
 
+    def violated_columns(self, cols):
+        """``True`` where ``sum (s / limit)² > 1`` (column form)."""
+        total = 0.0
+        for c in cols:
+            total = total + c * c
+        return total > 1.0
+
     def violated(self, norm: np.ndarray, index: dict[str, int]) -> np.ndarray:
         """Per-environment violation flags."""
-        cols = [index[n] for n in self.names]
-        return (norm[:, cols] ** 2).sum(axis=1) > 1.0
+        return violated(self, norm, index)
+
+
+def violated(constraint: LimitConstraint | SquaredConstraint, norm: np.ndarray, index: dict[str, int]) -> np.ndarray:
+    """A constraint's violation flags ``(num_envs,)`` from the normalised state, by its column method."""
+    flags = constraint.violated_columns(tuple(norm[:, index[n]] for n in constraint.names))
+    return np.broadcast_to(flags, norm.shape[:1])
 
 
 Constraint = LimitConstraint | SquaredConstraint

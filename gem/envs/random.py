@@ -52,7 +52,7 @@ def standard_normal(key: np.ndarray, counter: np.ndarray) -> np.ndarray:
 
     Written once for both steps: on arrays in NumPy (pass arrays: NumPy warns about the intended
     wrap-around of ``uint64`` scalars), and compiled per environment for the kernel, where
-    ``np.log`` and ``np.cos`` are the polynomials of :mod:`gem.envs.kernel_numpy`. The two agree
+    ``np.log`` and ``np.cos`` are the polynomials of :mod:`gem.envs.kernel.kernel_numpy`. The two agree
     to about 1e-15 (NumPy's own ``log``/``cos`` may differ in the last bit between CPUs, so the
     NumPy step's draws are reproducible to rounding, not bit for bit, across machines).
     """

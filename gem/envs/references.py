@@ -42,7 +42,12 @@ class ReferenceGenerator:
             raise ValueError(f"{type(self).__name__}: low ({self.low}) must be <= high ({self.high})")
 
     rows: ClassVar[tuple[str, ...]] = ("value", "t")
-    """Names of the per-environment arrays: rows of one ``(len(rows), num_envs)`` block."""
+    """Names of the per-environment arrays: rows of one ``(len(rows), num_envs)`` block. The first
+    is the reference value, the second the time since the episode start (s)."""
+    start_draws: ClassVar[int] = 1
+    """Uniform draws in [0, 1] that :meth:`start_columns` takes per episode start."""
+    step_draws: ClassVar[int] = 0
+    """Standard-normal draws that :meth:`advance_columns` takes per step."""
 
     def memory(self, num_envs: int, block: np.ndarray | None = None) -> Memory:
         """Per-environment arrays of this generator: views of the rows of ``block``.
@@ -55,19 +60,37 @@ class ReferenceGenerator:
         block = np.zeros((len(self.rows), num_envs)) if block is None else block
         return {name: block[j] for j, name in enumerate(self.rows)}
 
+    # ------------------------------------------------------------------ column methods
+    def start_columns(self, uniforms):
+        """The rows at an episode start from ``start_draws`` uniform draws (column form).
+
+        The default: a value uniform in ``[low, high]``, held.
+        """
+        return self.low + (self.high - self.low) * uniforms[0], 0.0
+
+    def advance_columns(self, rows, normals, tau):
+        """The rows one period ``tau`` later, from ``step_draws`` standard normals (column form)."""
+        return rows[0], rows[1] + tau
+
+    # ------------------------------------------------------------------ NumPy step
     def reset(self, mem: Memory, idx: np.ndarray, rnd: EnvRandom) -> None:
         """Starts new episodes for the environments ``idx``."""
-        mem["t"][idx] = 0.0
-        mem["value"][idx] = rnd.uniform(idx, self.low, self.high)
+        uniforms = tuple(rnd.uniform(idx) for _ in range(self.start_draws))
+        for name, value in zip(self.rows, self.start_columns(uniforms), strict=True):
+            mem[name][idx] = value
 
     def advance(self, mem: Memory, rnd: EnvRandom, tau: float) -> np.ndarray:
         """Moves every environment one period ``tau`` ahead and returns the new values."""
-        mem["t"] += tau
-        mem["value"][:] = np.minimum(np.maximum(self._value(mem, rnd, tau), self.low), self.high)
+        normals = tuple(rnd.normal(self.step_draws).T)
+        rows = self.advance_columns(tuple(mem[name] for name in self.rows), normals, tau)
+        for name, value in zip(self.rows, rows, strict=True):
+            mem[name][:] = value
         return mem["value"]
 
-    def _value(self, mem: Memory, rnd: EnvRandom, tau: float) -> np.ndarray:
-        raise NotImplementedError
+
+def clip(value, low, high):
+    """``value`` clipped to ``[low, high]`` (column form)."""
+    return np.minimum(np.maximum(value, low), high)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -75,14 +98,11 @@ class ConstReference(ReferenceGenerator):
     """Constant reference ``value`` (normalised)."""
 
     value: float = 0.5
+    start_draws: ClassVar[int] = 0
 
-    def reset(self, mem, idx, rnd):
-        """Sets the constant."""
-        mem["t"][idx] = 0.0
-        mem["value"][idx] = np.clip(self.value, self.low, self.high)
-
-    def _value(self, mem, rnd, tau):
-        return mem["value"]
+    def start_columns(self, uniforms):
+        """The constant, clipped to the range."""
+        return clip(self.value, self.low, self.high), 0.0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -95,6 +115,8 @@ class WienerReference(ReferenceGenerator):
 
     sigma_range: tuple[float, float] = (0.1, 1.0)
     rows = ("value", "t", "sigma")
+    start_draws: ClassVar[int] = 2
+    step_draws: ClassVar[int] = 1
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -102,15 +124,16 @@ class WienerReference(ReferenceGenerator):
         if not 0 < lo <= hi:
             raise ValueError(f"WienerReference: sigma_range must satisfy 0 < low <= high, got {self.sigma_range}")
 
-    def reset(self, mem, idx, rnd):
-        """Random start value and sigma."""
-        mem["t"][idx] = 0.0
-        u_value = rnd.uniform(idx)
-        mem["value"][idx], mem["sigma"][idx] = wiener_start(u_value, rnd.uniform(idx), self.low, self.high,
-                                                            *self.sigma_range)
+    def start_columns(self, uniforms):
+        """Random start value and σ (:func:`wiener_start`)."""
+        value, sigma = wiener_start(uniforms[0], uniforms[1], self.low, self.high,
+                                    self.sigma_range[0], self.sigma_range[1])
+        return value, 0.0, sigma
 
-    def _value(self, mem, rnd, tau):
-        return mem["value"] + mem["sigma"] * np.sqrt(tau) * rnd.normal(1)[:, 0]
+    def advance_columns(self, rows, normals, tau):
+        """One random-walk step, clipped to the range."""
+        value, t, sigma = rows[0], rows[1], rows[2]
+        return clip(value + sigma * np.sqrt(tau) * normals[0], self.low, self.high), t + tau, sigma
 
 
 def wiener_start(u_value, u_sigma, low, high, sigma_low, sigma_high):
@@ -137,19 +160,18 @@ def periodic_start(u_amp, u_freq, u_off, low, high, amp_low, amp_high, freq_low,
     return amp, freq, offset
 
 
-def _sine(phase: np.ndarray) -> np.ndarray:
-    return np.sin(2 * np.pi * phase)
+SHAPES = ("sine", "step", "triangle", "sawtooth")
+"""The periodic shapes, in the order of their codes (:func:`periodic_shape`)."""
 
 
-def _square(phase: np.ndarray) -> np.ndarray:
-    return np.where(phase % 1.0 < 0.5, 1.0, -1.0)
-
-
-def _triangle(phase: np.ndarray) -> np.ndarray:
-    return 1.0 - 4.0 * np.abs((phase + 0.25) % 1.0 - 0.5)
-
-
-def _sawtooth(phase: np.ndarray) -> np.ndarray:
+def periodic_shape(code, phase):
+    """One period-1 waveform in [-1, 1] at ``phase`` (cycles); ``code`` indexes :data:`SHAPES`."""
+    if code == 0:
+        return np.sin(2 * np.pi * phase)
+    if code == 1:
+        return np.where(phase % 1.0 < 0.5, 1.0, -1.0)
+    if code == 2:
+        return 1.0 - 4.0 * np.abs((phase + 0.25) % 1.0 - 0.5)
     return 2.0 * (phase % 1.0) - 1.0
 
 
@@ -169,33 +191,37 @@ class PeriodicReference(ReferenceGenerator):
     amplitude_range: tuple[float, float] = (0.2, 1.0)
     frequency_range: tuple[float, float] = (1.0, 10.0)
 
-    SHAPES: ClassVar = {"sine": _sine, "step": _square, "triangle": _triangle, "sawtooth": _sawtooth}
     rows = ("value", "t", "amp", "freq", "phase", "offset")
+    start_draws: ClassVar[int] = 4
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if self.shape not in self.SHAPES:
-            raise ValueError(f"PeriodicReference: unknown shape {self.shape!r}; choose from {sorted(self.SHAPES)}")
+        if self.shape not in SHAPES:
+            raise ValueError(f"PeriodicReference: unknown shape {self.shape!r}; choose from {sorted(SHAPES)}")
         if not 0 <= self.amplitude_range[0] <= self.amplitude_range[1] <= 1:
             raise ValueError("PeriodicReference: amplitude_range must lie in [0, 1]")
         if not 0 < self.frequency_range[0] <= self.frequency_range[1]:
             raise ValueError("PeriodicReference: frequency_range must be positive")
 
-    def reset(self, mem, idx, rnd):
-        """Draws the episode's amplitude, frequency, phase and offset."""
-        u_amp, u_freq, u_phase, u_off = (rnd.uniform(idx) for _ in range(4))
-        mem["amp"][idx], mem["freq"][idx], mem["offset"][idx] = periodic_start(
-            u_amp, u_freq, u_off, self.low, self.high, *self.amplitude_range, *self.frequency_range)
-        mem["phase"][idx] = u_phase
-        mem["t"][idx] = 0.0
-        mem["value"][idx] = self._at(mem, idx)
+    @property
+    def shape_code(self) -> int:
+        """Index of :attr:`shape` in :data:`SHAPES`."""
+        return SHAPES.index(self.shape)
 
-    def _at(self, mem, idx):
-        phase = mem["freq"][idx] * mem["t"][idx] + mem["phase"][idx]
-        return mem["offset"][idx] + mem["amp"][idx] * self.SHAPES[self.shape](phase)
+    def start_columns(self, uniforms):
+        """The episode's amplitude, frequency, phase and offset, and the start value."""
+        amp, freq, offset = periodic_start(uniforms[0], uniforms[1], uniforms[3], self.low, self.high,
+                                           self.amplitude_range[0], self.amplitude_range[1],
+                                           self.frequency_range[0], self.frequency_range[1])
+        phase = uniforms[2]
+        return offset + amp * periodic_shape(self.shape_code, freq * 0.0 + phase), 0.0, amp, freq, phase, offset
 
-    def _value(self, mem, rnd, tau):
-        return self._at(mem, slice(None))
+    def advance_columns(self, rows, normals, tau):
+        """The waveform one period later, clipped to the range."""
+        t = rows[1] + tau
+        amp, freq, phase, offset = rows[2], rows[3], rows[4], rows[5]
+        value = clip(offset + amp * periodic_shape(self.shape_code, freq * t + phase), self.low, self.high)
+        return value, t, amp, freq, phase, offset
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -204,12 +230,14 @@ class SwitchedReference(ReferenceGenerator):
 
     Each environment follows one sub-generator for a duration drawn uniformly from
     ``duration_range`` (s), then draws the next one with probabilities ``p`` (uniform by default)
-    and restarts it (a new episode of that sub-generator).
+    and restarts it (a new episode of that sub-generator). Runs on the NumPy step: its draws per
+    step vary between environments, which the column methods cannot express yet.
     """
 
     generators: Sequence[ReferenceGenerator] = field(default_factory=tuple)
     p: Sequence[float] | None = None
     duration_range: tuple[float, float] = (0.05, 0.5)
+    kernel_unsupported: ClassVar[str] = "its draws per step vary between environments (the NumPy step runs)"
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -241,6 +269,17 @@ class SwitchedReference(ReferenceGenerator):
         self._switch(mem, idx, rnd)
         mem["value"][idx] = self._gather(mem)[idx]
 
+    def advance(self, mem, rnd, tau):
+        """Advances every sub-generator, switches where due, returns the active values."""
+        mem["t"] += tau
+        for k, g in enumerate(self.generators):
+            g.advance(self._sub(mem, k), rnd, tau)
+        due = np.flatnonzero(mem["t"] >= mem["switch_at"])
+        if due.size:
+            self._switch(mem, due, rnd)
+        mem["value"][:] = clip(self._gather(mem), self.low, self.high)
+        return mem["value"]
+
     def _switch(self, mem, idx, rnd):
         n = len(self.generators)
         if self.p is None:
@@ -255,14 +294,6 @@ class SwitchedReference(ReferenceGenerator):
     def _gather(self, mem):
         values = np.stack([mem[f"{k}:value"] for k in range(len(self.generators))], axis=1)
         return np.take_along_axis(values, mem["active"][:, None], axis=1)[:, 0]
-
-    def _value(self, mem, rnd, tau):
-        for k, g in enumerate(self.generators):
-            g.advance(self._sub(mem, k), rnd, tau)
-        due = np.flatnonzero(mem["t"] >= mem["switch_at"])
-        if due.size:
-            self._switch(mem, due, rnd)
-        return self._gather(mem)
 
 
 def bind_reference(gen: ReferenceGenerator, state: str, low: float, high: float) -> ReferenceGenerator:

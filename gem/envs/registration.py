@@ -153,6 +153,7 @@ def make_task(motor: str | Motor = "SeriesDc", task: str = "SC", action_type: st
               reference: ReferenceGenerator | Sequence[ReferenceGenerator] | None = None,
               reward_weights: Mapping[str, float] | None = None, reward_power: float = 1.0,
               gamma: float = 0.99, violation_reward: float | None = None,
+              reward: type[WeightedSumOfErrors] | WeightedSumOfErrors | None = None,
               observed_states: Sequence[str] | None = None, last_action: bool | None = None,
               action_frame: str = "abc") -> DriveTask:
     """Builds a drive-control task; every argument has the default of the registered id.
@@ -178,6 +179,9 @@ def make_task(motor: str | Motor = "SeriesDc", task: str = "SC", action_type: st
         reward_power: Exponent of the error in the reward.
         gamma: Discount factor of the agent; sets the default violation reward ``-sum(w)/(1-gamma)``.
         violation_reward: Reward of a violating step (overrides the default).
+        reward: A reward class (built for the task's references with the four arguments above,
+            e.g. a subclass of :class:`~gem.envs.rewards.WeightedSumOfErrors` with its own
+            ``reward_columns``) or a reward object with one weight per referenced state.
         observed_states: Observed quantities (default: every state; cos/sin of the angle for AC).
         last_action: Append the previous action to observations.
         action_frame: ``"abc"`` (converter action) or ``"dq"`` (rotor-frame voltage; continuous
@@ -206,9 +210,13 @@ def make_task(motor: str | Motor = "SeriesDc", task: str = "SC", action_type: st
                 for g, d in zip(refs, defaults + defaults[-1:] * len(refs), strict=False)]
     refs = _bind_all(refs, drive)
     signed = [g.low < 0 for g in refs]
-    reward = WeightedSumOfErrors.for_references([g.state for g in refs], signed, reward_weights,
-                                                power=reward_power, gamma=gamma,
-                                                violation_reward=violation_reward)
+    if reward is None or isinstance(reward, type):
+        reward = (reward or WeightedSumOfErrors).for_references(
+            [g.state for g in refs], signed, reward_weights, power=reward_power, gamma=gamma,
+            violation_reward=violation_reward)
+    elif len(getattr(reward, "weights", ())) != len(refs):
+        raise ValueError(f"reward {reward!r} has {len(getattr(reward, 'weights', ()))} weights for "
+                         f"{len(refs)} referenced state(s) {[g.state for g in refs]}")
     if constraints is None:
         constraints = entry.constraints if entry and entry.constraints is not None else \
             (LimitConstraint(m.current_names),)
@@ -236,18 +244,20 @@ def make_env(render_mode: str | None = None, compiled: bool = True, **kwargs: An
 
 
 def make_vec_env(num_envs: int = 1, max_episode_steps: int | None = None, render_mode: str | None = None,
-                 compiled: bool = True, **kwargs: Any) -> GemVectorEnv:
+                 compiled: bool = True, threaded: bool = False, **kwargs: Any) -> GemVectorEnv:
     """Vector entry point (``gym.make_vec(..., vectorization_mode="vector_entry_point")``).
 
     Args:
         num_envs: Batch size.
         max_episode_steps: Truncation horizon (the registered default through ``make_vec``).
         render_mode: Rendering mode.
-        compiled: Use the compiled step where the task allows it (see :mod:`gem.envs.compiled`).
+        compiled: Use the compiled step where the task allows it (see :mod:`gem.envs.kernel`).
+        threaded: Run the compiled step on numba's threads (off by default; see
+            :class:`~gem.envs.vector_env.GemVectorEnv`).
         **kwargs: Task arguments, as :func:`make_task`.
     """
     return GemVectorEnv(make_task(**kwargs), num_envs=num_envs, max_episode_steps=max_episode_steps,
-                        render_mode=render_mode, compiled=compiled)
+                        render_mode=render_mode, compiled=compiled, threaded=threaded)
 
 
 def env_ids() -> list[str]:

@@ -1,4 +1,9 @@
-"""GEM's weighted sum of errors, with a violation reward that never makes crashing pay."""
+"""GEM's weighted sum of errors, with a violation reward that never makes crashing pay.
+
+A reward computes in its column method ``reward_columns(self, states, references, violated)``,
+which the NumPy step calls on arrays and the compiled kernel per environment (``self`` becomes
+a named tuple of the reward's numbers); a user reward written the same way compiles too.
+"""
 
 from __future__ import annotations
 
@@ -43,8 +48,8 @@ class WeightedSumOfErrors:
         violation_reward: Reward of the violating step; ``None`` for the default above.
     """
 
-    weights: np.ndarray
-    widths: np.ndarray
+    weights: tuple[float, ...]
+    widths: tuple[float, ...]
     power: float = 1.0
     gamma: float = 0.99
     violation_reward: float | None = None
@@ -58,7 +63,10 @@ class WeightedSumOfErrors:
             raise ValueError(f"reward power must be > 0, got {self.power!r}")
         if self.violation_reward is not None and not np.isfinite(self.violation_reward):
             raise ValueError("violation_reward must be finite")
-        object.__setattr__(self, "_total", float(np.sum(self.weights)))
+        object.__setattr__(self, "weights", tuple(float(w) for w in np.ravel(self.weights)))
+        object.__setattr__(self, "widths", tuple(float(w) for w in np.ravel(self.widths)))
+        if len(self.widths) != len(self.weights):
+            raise ValueError(f"reward: {len(self.weights)} weights but {len(self.widths)} widths")
 
     @classmethod
     def for_references(cls, names: Sequence[str], signed: Sequence[bool],
@@ -81,14 +89,31 @@ class WeightedSumOfErrors:
         return (-float(np.sum(self.weights)), 0.0)
 
     @property
+    def total_weight(self) -> float:
+        """``sum(w)``: the largest per-step penalty outside violations."""
+        return float(np.sum(self.weights))
+
+    @property
     def penalty(self) -> float:
         """The reward of a violating step."""
         if self.violation_reward is not None:
             return float(self.violation_reward)
         return self.reward_range[0] / (1.0 - self.gamma)
 
+    def reward_columns(self, states, references, violated):
+        """The reward from normalised referenced states and references (column form).
+
+        ``states`` and ``references`` are tuples with one column per referenced state (arrays in
+        the NumPy step, floats in the compiled kernel, where ``self`` becomes a named tuple of the
+        reward's numbers); ``violated`` a column of flags.
+        """
+        total = 0.0
+        for k in range(len(self.weights)):
+            err = np.abs(states[k] - references[k]) / self.widths[k]
+            total = total + self.weights[k] * error_power(err, self.power)
+        return np.where(violated, self.penalty, np.maximum(-total, -self.total_weight))
+
     def __call__(self, state: np.ndarray, reference: np.ndarray, violated: np.ndarray) -> np.ndarray:
         """Per-environment reward from normalised referenced states and references, ``(num_envs,)``."""
-        err = error_power(np.abs(state - reference) / self.widths, self.power)
-        r = np.maximum(-(err @ self.weights), -self._total)
-        return np.where(violated, self.penalty, r)
+        r = self.reward_columns(tuple(state.T), tuple(reference.T), violated)
+        return np.broadcast_to(r, violated.shape).astype(float)

@@ -99,7 +99,7 @@ class GemEnv(gym.Env):
             raise ValueError(f"action shape {np.shape(action)} does not match action_space shape {want} ({space})")
         vector = self.vector
         kernel = vector._kernel
-        if kernel is None or vector.dashboard is not None:
+        if kernel is None:
             obs, reward, terminated, truncated, info = vector.step(np.asarray(action)[None])
         else:    # the same compiled step without the batch's copies (this is the hot path of gym.make)
             info = vector._step_compiled(action, single=True)

@@ -22,7 +22,42 @@ OBS_BOUND = 2.0
 """Normalised observations are clipped to ``[-OBS_BOUND, OBS_BOUND]``: in range, states lie in
 [-1, 1]; the margin lets the agent see an overshoot before the limit constraint ends the episode."""
 
-ANGLE_FEATURES = {"cos(epsilon)": np.cos, "sin(epsilon)": np.sin}
+
+
+def normalised(value, limit):
+    """A state divided by its limit (the normaliser of observations, constraints and rewards)."""
+    return value / limit
+
+
+def observed_value(normalised, noise, scale):
+    """One observation entry from a normalised state (column form).
+
+    Measurement noise ``noise * scale`` is added (a standard-normal draw times the noise's
+    standard deviation; 0 without noise), NaN becomes 0 and the result is clipped to
+    ``±OBS_BOUND`` (so ±inf become the bounds).
+    """
+    o = normalised + noise * scale
+    o = np.where(np.isnan(o), 0.0, o)
+    return np.minimum(np.maximum(o, -OBS_BOUND), OBS_BOUND)
+
+
+def cos_epsilon(epsilon_normalised):
+    """``cos ε`` from ``ε / π``."""
+    return np.cos(epsilon_normalised * np.pi)
+
+
+def sin_epsilon(epsilon_normalised):
+    """``sin ε`` from ``ε / π``."""
+    return np.sin(epsilon_normalised * np.pi)
+
+
+def one_hot(action, choice):
+    """1.0 where the finite ``action`` is ``choice``, else 0.0 (the last-action feature)."""
+    return np.where(action == choice, 1.0, 0.0)
+
+
+ANGLE_FEATURES = {"cos(epsilon)": cos_epsilon, "sin(epsilon)": sin_epsilon}
+"""Observable features of the rotor angle, from the normalised ``epsilon``."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -112,5 +147,5 @@ class DriveTask:
         conv = self.drive.converter
         if self.action_frame == "dq" or not isinstance(conv, FiniteConverter):
             return action.astype(float)
-        parts = [np.eye(len(t))[action[:, k]] for k, t in enumerate(conv.topology.tables)]
-        return np.concatenate(parts, axis=1)
+        parts = [one_hot(action[:, k], j) for k, t in enumerate(conv.topology.tables) for j in range(len(t))]
+        return np.stack(parts, axis=1)

@@ -10,9 +10,10 @@ from gymnasium import spaces
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
+from gem.envs.kernel.runtime import StepArrays
 from gem.envs.random import EnvRandom
-from gem.envs.task import ANGLE_FEATURES, OBS_BOUND, DriveTask
-from gem.physical_systems.modulation import dq_to_b6_actions
+from gem.envs.task import ANGLE_FEATURES, DriveTask, normalised, observed_value
+from gem.physical_systems.modulation import dq_action_to_b6
 from gem.visualization import RENDER_FPS, RENDER_MODES, make_dashboard, render_dashboard
 
 NOISE_STREAM = 0x6E6F697365
@@ -36,15 +37,22 @@ class GemVectorEnv(VectorEnv):
         render_mode: ``None`` (nothing is recorded), ``"rgb_array"`` or ``"human"``: the dashboard of
             environment 0 (see :mod:`gem.visualization`).
         compiled: Run the step as one numba kernel built from the components (see
-            :mod:`gem.envs.compiled`); ``False`` keeps the NumPy step. Tasks the kernel does not
-            support use the NumPy step with a warning. Both give the same results.
+            :mod:`gem.envs.kernel`); ``False`` keeps the NumPy step. Tasks the kernel does not
+            support use the NumPy step (with a ``PerformanceWarning`` when a user component is the
+            reason). Both give the same results.
+        threaded: Run the compiled kernel on numba's threads (blocks of environments in
+            parallel). Off by default: with another busy process on the machine, as when a learner
+            trains beside the environment, the threaded kernel is slower and erratic (see
+            ``docs/performance.rst``), and numba's threading layer can change the thread count of
+            other libraries in the process.
     """
 
     metadata = {"autoreset_mode": AutoresetMode.SAME_STEP, "render_modes": list(RENDER_MODES),
                 "render_fps": RENDER_FPS}
 
     def __init__(self, task: DriveTask, num_envs: int = 1, max_episode_steps: int | None = None,
-                 autoreset: bool = True, render_mode: str | None = None, compiled: bool = True):
+                 autoreset: bool = True, render_mode: str | None = None, compiled: bool = True,
+                 threaded: bool = False):
         if int(num_envs) != num_envs or num_envs < 1:
             raise ValueError(f"num_envs must be an integer >= 1, got {num_envs!r}")
         if max_episode_steps is not None and (int(max_episode_steps) != max_episode_steps or max_episode_steps < 1):
@@ -82,6 +90,7 @@ class GemVectorEnv(VectorEnv):
         self._blocked = True        # some environment needs a reset (any of _needs_reset)
         self._kernel = None
         self._compile = compiled
+        self.threaded = bool(threaded)
 
         self.dashboard = make_dashboard(self, render_mode)   # None unless rendering: nothing recorded
 
@@ -161,7 +170,7 @@ class GemVectorEnv(VectorEnv):
         if self._state is None:
             self._state = start.copy()
         if self._kernel is not None:
-            self._kernel.reset(self, start)
+            self._kernel.reset(start)
             self._needs_reset[:] = False
             self._blocked = False
             obs = self._kernel.obs.copy()
@@ -169,10 +178,11 @@ class GemVectorEnv(VectorEnv):
             for name in ("x", "omega", "t", "switch", "physical"):
                 getattr(self._state, name)[...] = getattr(start, name)
             self._reset_rest(idx)
-            obs = self._observe(self._state.physical / self._limits)
+            obs = self._observe(normalised(self._state.physical, self._limits))
         if self._compile:
-            from gem.envs.compiled import compile_step
-            self._kernel = compile_step(self)
+            from gem.envs.kernel import compile_step
+            self._kernel = compile_step(self.task, self.step_arrays(), self.max_episode_steps, self.autoreset,
+                                        self._noise_scale, self.threaded)
             self._compile = False
         if self.dashboard is not None:
             self.dashboard.on_reset(self.physical_state[0], self.references[0])
@@ -198,17 +208,12 @@ class GemVectorEnv(VectorEnv):
     def step(self, actions: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
         """Applies one action per environment for one control period ``tau``."""
         kernel = self._kernel
-        if kernel is not None and self.dashboard is None:   # the compiled step, autoreset included
+        if kernel is not None:                              # the compiled step, autoreset included
             info = self._step_compiled(actions)
             return kernel.obs.copy(), kernel.rew.copy(), kernel.term.copy(), kernel.trunc.copy(), info
         self._check_steppable()
         action = self._check_action(actions)
-        if kernel is not None:                              # a dashboard: autoreset here, after it saw env 0
-            kernel.run(self, actions)
-            obs, reward = kernel.obs.copy(), kernel.rew.copy()
-            terminated, truncated, finite = kernel.term.copy(), kernel.trunc.copy(), kernel.fin.copy()
-        else:
-            obs, reward, terminated, truncated, finite = self._advance(action)
+        obs, reward, terminated, truncated, finite = self._advance(action)
         done = terminated | truncated
         if self.dashboard is not None:    # env 0 as observed, before an autoreset
             self.dashboard.on_step(self.physical_state[0], self.references[0], action[0], bool(done[0]))
@@ -220,7 +225,7 @@ class GemVectorEnv(VectorEnv):
             if self.autoreset:
                 idx = np.flatnonzero(done)
                 self._reset_subset(idx)
-                obs[idx] = self._observe(self._state.physical[idx] / self._limits[idx], idx)
+                obs[idx] = self._observe(normalised(self._state.physical[idx], self._limits[idx]), idx)
             self._finish(done, info, final_obs, final_phys)
         return obs, reward.astype(np.float64), terminated, truncated, info
 
@@ -231,13 +236,28 @@ class GemVectorEnv(VectorEnv):
         """
         self._check_steppable()
         kernel = self._kernel
-        n_done, n_bad = kernel.run(self, actions, single)
+        n_done, n_bad = kernel.run(actions, self._check_action, single)
         info: dict[str, Any] = {}
         if n_bad:
             info["nonfinite_state"] = ~kernel.fin
+        done = kernel.term[0] or kernel.trunc[0]
+        if self.dashboard is not None:    # env 0 as it ended the step (the kernel may have reset it)
+            final = done and self.autoreset
+            phys = kernel.fph[0] if final else self._state.physical[0]
+            ref = kernel.fref[0, :len(self._ref_cols)] if final else self._ref[0]
+            self.dashboard.on_step(phys.copy(), ref * self._limits[0, self._ref_cols], kernel.A[0].copy(), bool(done))
         if n_done:
             self._finish(kernel.term | kernel.trunc, info, kernel.fobs, kernel.fph)
         return info
+
+    def step_arrays(self) -> StepArrays:
+        """The arrays the compiled step reads and updates in place (its contract with this environment)."""
+        self._require_reset()
+        return StepArrays(state=self._state, start=self._fresh, limits=self._limits,
+                          u_sup=self.drive.supply_voltage(self.num_envs), references=self._ref,
+                          reference_rows=self._ref_block, last_action=self._last_action, steps=self._steps,
+                          key=self.rnd.key, counter=self.rnd.counter, noise_key=self.noise_rnd.key,
+                          noise_counter=self.noise_rnd.counter)
 
     def _check_steppable(self) -> None:
         self._require_reset()
@@ -266,7 +286,7 @@ class GemVectorEnv(VectorEnv):
         applied = self._dq_to_legs(action) if self.task.action_frame == "dq" else action
         state = self.drive.step(self._state, applied, noise)
         self._state = state
-        norm = state.physical / self._limits
+        norm = normalised(state.physical, self._limits)
         finite = np.isfinite(norm).all(axis=1)
         violated = ~finite
         for c in self.task.constraints:
@@ -296,10 +316,9 @@ class GemVectorEnv(VectorEnv):
         drive, phys = self.drive, self._state.physical
         motor = drive.motor
         p = getattr(motor, motor.pole_pairs_param) if motor.pole_pairs_param else 1
-        eps = phys[:, drive.index["epsilon"]] + 0.5 * drive.tau * p * self._state.omega
-        scale = self._limits[:, drive.index["u_sd"]]
-        a = np.minimum(np.maximum(action, -1.0), 1.0) * scale[:, None]
-        return dq_to_b6_actions(a[:, 0], a[:, 1], eps, self._limits[:, drive.index["u_sup"]])
+        legs = dq_action_to_b6(action[:, 0], action[:, 1], phys[:, drive.index["epsilon"]], self._state.omega, p,
+                               drive.tau, self._limits[:, drive.index["u_sd"]], self._limits[:, drive.index["u_sup"]])
+        return np.stack(legs, axis=1)
 
     def _require_reset(self) -> None:
         if self._state is None:
@@ -334,13 +353,12 @@ class GemVectorEnv(VectorEnv):
     def _observe(self, norm: np.ndarray, idx: np.ndarray | slice = slice(None)) -> np.ndarray:
         obs = norm[:, self._obs_cols]
         for k, fn in self._angle_feats:
-            obs[:, k] = fn(norm[:, self._eps_col] * np.pi)
+            obs[:, k] = fn(norm[:, self._eps_col])
+        noise, scale = 0.0, 0.0
         if self._noise_scale is not None:
             rows = None if isinstance(idx, slice) else idx
-            obs = obs + self.noise_rnd.normal(obs.shape[1], rows) * self._noise_scale
-        if not np.isfinite(obs).all():
-            obs = np.nan_to_num(obs, nan=0.0, posinf=OBS_BOUND, neginf=-OBS_BOUND)
-        parts = [np.minimum(np.maximum(obs, -OBS_BOUND), OBS_BOUND), self._ref[idx]]
+            noise, scale = self.noise_rnd.normal(obs.shape[1], rows), self._noise_scale
+        parts = [observed_value(obs, noise, scale), self._ref[idx]]
         if self.task.last_action:
             parts.append(self._last_action[idx])
         return np.concatenate(parts, axis=1).astype(np.float32)

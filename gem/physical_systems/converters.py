@@ -41,8 +41,9 @@ blocking diode) is not modelled.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import ClassVar, NamedTuple
 
 import numpy as np
 from gymnasium import spaces
@@ -137,6 +138,76 @@ def combine(*parts: Topology) -> Topology:
     ) if len(parts) > 1 else parts[0]
 
 
+def dot(coefficients, values):
+    """``sum_k coefficients[k] * values[k]``: one row of a topology product.
+
+    Column form: ``values`` is a tuple of columns (arrays in the NumPy step, floats in the
+    kernel); ``coefficients`` a row of the topology matrix.
+    """
+    acc = 0.0
+    for k in range(len(values)):
+        acc = acc + coefficients[k] * values[k]
+    return acc
+
+
+def terminal_voltage(u_sup, row, offset, legs):
+    """Output voltage ``u_sup (M[o] · v_leg + offset[o])`` in V of one terminal ``o``."""
+    return u_sup * (offset + dot(row, legs))
+
+
+def duty_cycle(action, low, high, gain, bias):
+    """Duty cycle of one leg, in [0, 1], from its action entry clipped to ``[low, high]``."""
+    return np.minimum(np.maximum(action, low), high) * gain + bias
+
+
+def continuous_leg(duty, i_leg, full, shift):
+    """Period-averaged voltage of one leg (share of the period on the + rail, in [0, 1]).
+
+    Args:
+        duty: Commanded duty cycle in [0, 1].
+        i_leg: Current out of the leg at the start of the period (A).
+        full: ``True`` for a leg with two switches, ``False`` for a one-quadrant leg.
+        shift: Interlocking time over the period, ``t_il / tau`` (0: none).
+
+    A switching full leg (``0 < duty < 1``) loses ``sign(i_leg) t_il / tau`` of its duty cycle to
+    the interlocking time; a one-quadrant leg carrying a negative current sits on the + rail
+    through its diode.
+    """
+    switching = np.logical_and(np.logical_and(duty > 0.0, duty < 1.0), full)
+    shifted = np.minimum(np.maximum(duty - np.sign(i_leg) * shift, 0.0), 1.0)
+    v = np.where(switching, shifted, duty)
+    return np.where(np.logical_and(np.logical_not(full), i_leg < 0.0), 1.0, v)
+
+
+def finite_leg(state, previous, i_leg, full, interlocking):
+    """Leg voltages ``(v_il, v_on)`` of a switching leg during and after the interlocking time.
+
+    Args:
+        state: Commanded switch state (``UPPER``, ``LOWER`` or ``OFF``).
+        previous: Switch state of the previous period.
+        i_leg: Current out of the leg at the start of the period (A).
+        full: ``True`` for a leg with two switches.
+        interlocking: ``True`` if the converter has an interlocking time.
+
+    An open leg, and a one-quadrant leg carrying a negative current, follow the current through
+    the diodes. A full leg that changes over between its switches sits on the diode set by the
+    sign of its current for the interlocking time (the previous state if the current is zero).
+    """
+    negative = np.where(i_leg < 0.0, 1.0, 0.0)
+    on = np.where(state == OFF, negative, state * 1.0)
+    on = np.where(np.logical_and(np.logical_not(full), i_leg < 0.0), 1.0, on)
+    diode = np.where(i_leg > 0.0, 0.0, np.maximum(previous, 0) * 1.0)
+    diode = np.where(i_leg < 0.0, 1.0, diode)
+    changed = np.logical_and(np.logical_and(state != previous, state != OFF),
+                             np.logical_and(previous != OFF, np.logical_and(full, interlocking)))
+    return np.where(changed, diode, on), on
+
+
+def segment_mean(u_first, u_second, share):
+    """Period average of a voltage held at ``u_first`` for ``share`` of the period, then ``u_second``."""
+    return share * u_first + (1.0 - share) * u_second
+
+
 class ConverterOutput(NamedTuple):
     """What a converter applies during one control period.
 
@@ -189,13 +260,23 @@ class Converter:
         """All legs off at reset (so the first period has no interlocking)."""
         return np.full((num_envs, self.topology.n_legs), OFF, np.int8)
 
-    def _outputs(self, v_leg: np.ndarray, u_sup: np.ndarray) -> np.ndarray:
-        topo = self.topology
-        return u_sup[:, None] * (v_leg @ topo.matrix.T + topo.offset)
+    column_functions: ClassVar[dict[str, Callable]] = {"terminal": terminal_voltage, "dot": dot}
+    """The converter's column arithmetic by role, called by the NumPy step and the compiled kernel.
 
-    def leg_currents(self, i_out: np.ndarray) -> np.ndarray:
-        """Current out of each leg from the output currents, ``(num_envs, n_legs)``."""
-        return i_out @ self.topology.matrix
+    ``"dot"`` leg currents from terminal currents, ``"terminal"`` terminal voltages from leg
+    voltages; the concrete kinds add ``"duty"`` and ``"leg"`` (continuous) or ``"leg"`` and
+    ``"mean"`` (finite). A subclass replaces an entry to change that piece of arithmetic in both
+    steps; a subclass that overrides :meth:`output` instead runs on the NumPy step.
+    """
+
+    def leg_currents(self, i_out: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Current out of each leg (A) from the output currents ``(num_envs, n_out)``, one column per leg."""
+        m, cols, dot_ = self.topology.matrix, tuple(i_out.T), self.column_functions["dot"]
+        return tuple(dot_(m[:, j], cols) for j in range(self.topology.n_legs))
+
+    def _outputs(self, legs: tuple[np.ndarray, ...], u_sup: np.ndarray) -> np.ndarray:
+        topo, terminal = self.topology, self.column_functions["terminal"]
+        return np.stack([terminal(u_sup, topo.matrix[o], topo.offset[o], legs) for o in range(topo.n_out)], axis=1)
 
     def output(self, action: np.ndarray, i_out: np.ndarray, switch_state: np.ndarray,
                u_sup: np.ndarray, tau: float) -> ConverterOutput:
@@ -213,7 +294,14 @@ class Converter:
 
 @dataclass(frozen=True, eq=False)
 class ContinuousConverter(Converter):
-    """Duty-cycle averaged converter with a ``Box`` action; out-of-range actions are clipped."""
+    """Duty-cycle averaged converter with a ``Box`` action; out-of-range actions are clipped.
+
+    Column functions (shared by the NumPy step and the compiled kernel): :func:`duty_cycle`,
+    :func:`continuous_leg`, :func:`terminal_voltage`.
+    """
+
+    column_functions: ClassVar[dict[str, Callable]] = {
+        "duty": duty_cycle, "leg": continuous_leg, "terminal": terminal_voltage, "dot": dot}
 
     @property
     def action_space(self) -> spaces.Box:
@@ -222,33 +310,33 @@ class ContinuousConverter(Converter):
         return spaces.Box(t.action_low.astype(np.float32), t.action_high.astype(np.float32),
                           dtype=np.float32)
 
-    def duty_cycles(self, action: np.ndarray) -> np.ndarray:
-        """Leg duty cycles in [0, 1] from the (clipped) action, ``(num_envs, n_legs)``."""
-        t = self.topology
-        a = np.minimum(np.maximum(action, t.action_low), t.action_high)
-        return a[:, t.leg_action] * t.duty_gain + t.duty_bias
+    def duty_cycles(self, action: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Leg duty cycles in [0, 1] from the (clipped) action, one column per leg."""
+        t, duty = self.topology, self.column_functions["duty"]
+        return tuple(duty(action[:, k], t.action_low[k], t.action_high[k], t.duty_gain[j], t.duty_bias[j])
+                     for j, k in enumerate(t.leg_action))
 
     def output(self, action, i_out, switch_state, u_sup, tau) -> ConverterOutput:
         """Averaged leg voltages, with the interlocking duty error; one segment."""
-        d = self.duty_cycles(action)
         i_leg = self.leg_currents(i_out)
-        full = self.topology.full_leg
-        if self._interlocking:
-            switching = (d > 0.0) & (d < 1.0) & full
-            error = np.sign(i_leg) * (np.reshape(self.interlocking_time, (-1, 1)) / tau)
-            shifted = np.minimum(np.maximum(d - error, 0.0), 1.0)
-            d = np.where(switching, shifted, d)
-        v = np.where(~full & (i_leg < 0), 1.0, d) if not full.all() else d  # 1QC leg: reverse current via diode
+        shift = np.asarray(self.interlocking_time, float) / tau
+        full, leg = self.topology.full_leg, self.column_functions["leg"]
+        v = tuple(leg(d, i, full[j], shift) for j, (d, i) in enumerate(zip(self.duty_cycles(action), i_leg, strict=True)))
         u = self._outputs(v, u_sup)
-        i_sup = (v * i_leg).sum(axis=1)
-        return ConverterOutput([(tau, u)], u, i_sup, switch_state)
+        return ConverterOutput([(tau, u)], u, self.column_functions["dot"](v, i_leg), switch_state)
 
 
 @dataclass(frozen=True, eq=False)
 class FiniteConverter(Converter):
-    """Switching converter with a ``Discrete`` (one part) or ``MultiDiscrete`` action."""
+    """Switching converter with a ``Discrete`` (one part) or ``MultiDiscrete`` action.
+
+    Column functions (shared by the NumPy step and the compiled kernel): :func:`finite_leg`,
+    :func:`terminal_voltage`, :func:`segment_mean`.
+    """
 
     finite = True
+    column_functions: ClassVar[dict[str, Callable]] = {
+        "leg": finite_leg, "terminal": terminal_voltage, "mean": segment_mean, "dot": dot}
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -269,22 +357,19 @@ class FiniteConverter(Converter):
         """Two segments when interlocking is on: the dead time first, then the commanded state."""
         s = self.switch_states(action)
         i_leg = self.leg_currents(i_out)
-        diode = np.where(i_leg < 0, 1.0, np.where(i_leg > 0, 0.0, np.maximum(switch_state, 0)))
-        commanded = np.where(s == OFF, (i_leg < 0).astype(float), s.astype(float))
-        v_on = np.where(~self.topology.full_leg & (i_leg < 0), 1.0, commanded)
         t_il = float(np.max(self.interlocking_time))
-        if not self._interlocking:
-            u = self._outputs(v_on, u_sup)
-            return ConverterOutput([(tau, u)], u, np.sum(v_on * i_leg, axis=1), s)
-        if t_il >= tau:
+        if self._interlocking and t_il >= tau:
             raise ValueError(f"{self.name}: interlocking_time ({t_il}) must be shorter than tau ({tau})")
-        changed = (s != switch_state) & (s != OFF) & (switch_state != OFF) & self.topology.full_leg
-        v_il = np.where(changed, diode, v_on)
-        u_il, u_on = self._outputs(v_il, u_sup), self._outputs(v_on, u_sup)
+        full, f = self.topology.full_leg, self.column_functions
+        legs = [f["leg"](s[:, j], switch_state[:, j], i, full[j], self._interlocking) for j, i in enumerate(i_leg)]
+        v_il, v_on = tuple(leg[0] for leg in legs), tuple(leg[1] for leg in legs)
+        u_on = self._outputs(v_on, u_sup)
+        if not self._interlocking:
+            return ConverterOutput([(tau, u_on)], u_on, f["dot"](v_on, i_leg), s)
+        u_il = self._outputs(v_il, u_sup)
         share = t_il / tau
-        u_mean = share * u_il + (1 - share) * u_on
-        i_sup = np.sum((share * v_il + (1 - share) * v_on) * i_leg, axis=1)
-        return ConverterOutput([(t_il, u_il), (tau - t_il, u_on)], u_mean, i_sup, s)
+        i_sup = f["mean"](f["dot"](v_il, i_leg), f["dot"](v_on, i_leg), share)
+        return ConverterOutput([(t_il, u_il), (tau - t_il, u_on)], f["mean"](u_il, u_on, share), i_sup, s)
 
 
 def _make(kind: type[Converter], topology: Topology):

@@ -16,7 +16,7 @@ from dataclasses import dataclass, fields, replace
 import numpy as np
 
 from gem.physical_systems.converters import Converter
-from gem.physical_systems.loads import MechanicalLoad
+from gem.physical_systems.loads import MechanicalLoad, interpolated_speed, speed_derivative
 from gem.physical_systems.motor import Motor
 from gem.physical_systems.solvers import get_solver
 from gem.physical_systems.supplies import IdealVoltageSupply
@@ -183,7 +183,7 @@ class DriveSystem:
             The new drive state.
         """
         motor, tau = self.motor, self.tau
-        u_sup = self._supply_voltage(state.x.shape[0])
+        u_sup = self.supply_voltage(state.x.shape[0])
         xm0 = self._motor_part(state.x)
         i_out = stack_columns(motor.terminal_currents(xm0.T), xm0.shape[0])
         out = self.converter.output(action, i_out, state.switch, u_sup, tau)
@@ -200,7 +200,8 @@ class DriveSystem:
         physical = self.physical_state(state.x, x, omega, out.u_mean, u_sup)
         return replace(state, x=x, omega=omega, t=state.t + tau, switch=out.switch_state, physical=physical)
 
-    def _supply_voltage(self, num_envs: int) -> np.ndarray:
+    def supply_voltage(self, num_envs: int) -> np.ndarray:
+        """Supply voltage ``(num_envs,)`` in V (one array, reused by every step)."""
         if self._u_sup.shape[0] != num_envs:
             self._u_sup = np.array(self.supply.voltage(num_envs), dtype=float)
         return self._u_sup
@@ -213,13 +214,11 @@ class DriveSystem:
             def f(s: float, x: np.ndarray) -> np.ndarray:
                 cols = x.T
                 omega, xm = cols[0], cols[1:]
-                domega = (motor.torque(xm) - load.load_torque(omega, j_total)) / j_total
+                domega = speed_derivative(motor.torque(xm), load.load_torque(omega, j_total), j_total)
                 return stack_columns((domega, *motor.derivative(xm, u_cols, omega)), x.shape[0])
         else:
-            dw = w1 - w0
-
             def f(s: float, x: np.ndarray) -> np.ndarray:
-                return stack_columns(motor.derivative(x.T, u_cols, w0 + dw * (s / tau)), x.shape[0])
+                return stack_columns(motor.derivative(x.T, u_cols, interpolated_speed(w0, w1, s, tau)), x.shape[0])
         return f
 
     def physical_state(self, x_start: np.ndarray, x_end: np.ndarray, omega: np.ndarray,

@@ -17,6 +17,16 @@ import numpy as np
 from gem.physical_systems.params import check_positive, validated_fields
 
 
+def speed_derivative(torque, load_torque, j_total):
+    """``domega/dt = (T - T_L) / J_total`` in rad/s² of a torque-driven load (column form)."""
+    return (torque - load_torque) / j_total
+
+
+def interpolated_speed(omega_start, omega_end, s, tau):
+    """Prescribed speed (rad/s) at time ``s`` into a period of length ``tau``: linear from start to end."""
+    return omega_start + (omega_end - omega_start) * (s / tau)
+
+
 @dataclass(frozen=True, kw_only=True)
 class MechanicalLoad:
     """Base of all loads.
@@ -115,6 +125,7 @@ class ExternalSpeedLoad(MechanicalLoad):
 
     profile: Callable[[np.ndarray], np.ndarray] | None = None
     prescribed: ClassVar[bool] = True
+    kernel_unsupported: ClassVar[str] = "the speed profile is a Python callable (the NumPy step runs)"
 
     def __post_init__(self) -> None:
         super().__post_init__()

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import gem
-from gem.envs.compiled import PerformanceWarning
+from gem.envs.kernel import PerformanceWarning
 from gem.physical_systems import Motor, OrnsteinUhlenbeckLoad, PolynomialStaticLoad
 from gem.physical_systems.dc_motors import PermExDc
 
@@ -63,9 +63,8 @@ def test_options_compiled_equals_numpy(kwargs):
     _compare(fast, slow, steps=80, scale=0.5)
 
 
-def test_parallel_kernel_equals_numpy(monkeypatch):
-    monkeypatch.setattr("gem.envs.compiled.PARALLEL_FROM", 4)
-    fast, slow = _pair(6, motor="PMSM", task="CC")
+def test_parallel_kernel_equals_numpy():
+    fast, slow = _pair(6, motor="PMSM", task="CC", threaded=True)
     _compare(fast, slow, steps=30, scale=0.5)
 
 
@@ -83,10 +82,9 @@ _SLOW = pytest.mark.slow     # each vectorised kernel compiles for 10-25 s; two 
 ])
 def test_vectorised_kernel_equals_numpy(monkeypatch, kwargs, parallel):
     """The vectorised kernel over several blocks (4, 4, 2 environments), serial and threaded."""
-    monkeypatch.setattr("gem.envs.compiled.VECTORISE_FROM", 4)
-    monkeypatch.setattr("gem.envs.compiled.BLOCK", 4)
-    monkeypatch.setattr("gem.envs.compiled.PARALLEL_FROM", 4 if parallel else None)
-    fast, slow = _pair(10, **kwargs)
+    monkeypatch.setattr("gem.envs.kernel.runtime.VECTORISE_FROM", 4)
+    monkeypatch.setattr("gem.envs.kernel.layout.BLOCK", 4)
+    fast, slow = _pair(10, threaded=parallel, **kwargs)
     _compare(fast, slow, steps=50, scale=0.5)
     assert fast._kernel.vectorised
 
@@ -187,10 +185,10 @@ def test_rejected_action_changes_nothing(env_id):
 
 
 def test_scratch_rows_are_an_odd_number_of_cache_lines():
-    from gem.envs.compiled import _padded_row
+    from gem.envs.kernel.layout import padded_row
 
     for n in (1, 7, 8, 9, 64, 512, 1000, 8192):
-        width = _padded_row(n)
+        width = padded_row(n)
         assert width >= n and width % 8 == 0 and (width // 8) % 2 == 1
 
 
@@ -203,7 +201,7 @@ def _reads_constant(x):
 
 def test_kernel_fingerprint_changes_with_a_module_constant(monkeypatch):
     """numba freezes module constants into the machine code: the disk cache must see them change."""
-    from gem.envs import jit
+    from gem.envs.kernel import toolchain as jit
 
     before = jit.fingerprint([_reads_constant])
     monkeypatch.setitem(globals(), "_CONSTANT", 3.0)

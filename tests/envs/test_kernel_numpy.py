@@ -1,10 +1,11 @@
-"""The kernels' sin, cos, sinc and log (gem.envs.kernel_numpy) against NumPy's, and the angle wrap."""
+"""The kernels' sin, cos, sinc and log (gem.envs.kernel.kernel_numpy) against NumPy's, and the angle wrap."""
 
 import numba
 import numpy as np
 import pytest
 
-from gem.envs import jit, kernel_numpy
+from gem.envs.kernel import kernel_numpy
+from gem.envs.kernel import toolchain as jit
 from gem.physical_systems import transforms
 from gem.physical_systems.drive_system import wrap_angle
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from gem.envs import jit
+from gem.envs.kernel import toolchain as jit
 from gem.envs.random import EnvRandom, normal_to_uniform, standard_normal, stream_key
 
 _MASK = 2**64 - 1

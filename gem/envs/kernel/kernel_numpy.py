@@ -1,6 +1,9 @@
 """NumPy as the compiled kernels see it: ``sin``, ``cos``, ``sinc``, ``log`` as branch-free polynomials.
 
-:func:`gem.envs.jit.jit_function` compiles component methods with this module in place of
+(And ``where`` as a scalar select, so that component code written with ``np.where`` for arrays
+computes a float per environment in the kernel.)
+
+:func:`gem.envs.kernel.toolchain.jit_function` compiles component methods with this module in place of
 ``numpy`` (their ``np``), so ``np.sin(eps)`` in a motor's equations calls :func:`sin` below inside
 the kernel while the NumPy step keeps calling NumPy's. Everything else is NumPy's own (module
 ``__getattr__``).
@@ -123,7 +126,13 @@ def log(x: float) -> float:
     return numpy.nan if (x < 0.0 or x != x) else y
 
 
-FUNCTIONS = (sincos, sin, cos, sinc, log)
+@numba.njit(error_model="numpy")
+def where(condition: bool, x: float, y: float) -> float:
+    """``x if condition else y`` for scalars: NumPy's ``np.where`` as a select (not a 0-d array)."""
+    return x if condition else y
+
+
+FUNCTIONS = (sincos, sin, cos, sinc, log, where)
 """The functions standing in for NumPy's (their code is part of a kernel's fingerprint)."""
 
 

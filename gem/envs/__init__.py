@@ -1,6 +1,8 @@
 """Gymnasium environments of electric drives."""
 
 from gem.envs.constraints import LimitConstraint, SquaredConstraint
+from gem.envs.kernel import PerformanceWarning
+from gem.envs.randomization import LogUniform, Normal, Uniform
 from gem.envs.references import (
     ConstReference,
     PeriodicReference,
@@ -16,8 +18,8 @@ from gem.envs.task import DriveTask
 from gem.envs.vector_env import GemVectorEnv
 
 __all__ = [
-    "MOTORS", "ConstReference", "DriveTask", "GemEnv", "GemVectorEnv", "LimitConstraint",
-    "PeriodicReference", "ReferenceGenerator", "SquaredConstraint", "SwitchedReference",
-    "WeightedSumOfErrors", "WienerReference", "default_mix", "env_ids", "make_env", "make_task",
-    "make_vec_env", "register_all",
+    "MOTORS", "ConstReference", "DriveTask", "GemEnv", "GemVectorEnv", "LimitConstraint", "LogUniform",
+    "Normal", "PerformanceWarning", "PeriodicReference", "ReferenceGenerator", "SquaredConstraint",
+    "SwitchedReference", "Uniform", "WeightedSumOfErrors", "WienerReference", "default_mix", "env_ids",
+    "make_env", "make_task", "make_vec_env", "register_all",
 ]

@@ -8,13 +8,14 @@ combination, including user-defined motors passed as instances.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import gymnasium as gym
 import numpy as np
 
 from gem.envs.constraints import LimitConstraint, SquaredConstraint, parse_constraints
+from gem.envs.randomization import centres, parse_randomize
 from gem.envs.references import ReferenceGenerator, WienerReference, bind_reference
 from gem.envs.rewards import WeightedSumOfErrors
 from gem.envs.single_env import GemEnv
@@ -154,6 +155,7 @@ def make_task(motor: str | Motor = "SeriesDc", task: str = "SC", action_type: st
               reward_weights: Mapping[str, float] | None = None, reward_power: float = 1.0,
               gamma: float = 0.99, violation_reward: float | None = None,
               reward: type[WeightedSumOfErrors] | WeightedSumOfErrors | None = None,
+              randomize: Mapping[str, Any] | None = None,
               observed_states: Sequence[str] | None = None, last_action: bool | None = None,
               action_frame: str = "abc") -> DriveTask:
     """Builds a drive-control task; every argument has the default of the registered id.
@@ -182,6 +184,9 @@ def make_task(motor: str | Motor = "SeriesDc", task: str = "SC", action_type: st
         reward: A reward class (built for the task's references with the four arguments above,
             e.g. a subclass of :class:`~gem.envs.rewards.WeightedSumOfErrors` with its own
             ``reward_columns``) or a reward object with one weight per referenced state.
+        randomize: ``{parameter name: distribution}``: motor or load parameters drawn anew for
+            every episode of every environment (:mod:`gem.envs.randomization`; limits follow the
+            distributions' centres).
         observed_states: Observed quantities (default: every state; cos/sin of the angle for AC).
         last_action: Append the previous action to observations.
         action_frame: ``"abc"`` (converter action) or ``"dq"`` (rotor-frame voltage; continuous
@@ -197,6 +202,9 @@ def make_task(motor: str | Motor = "SeriesDc", task: str = "SC", action_type: st
             load = entry.sc_load() if entry else PolynomialStaticLoad(j_load=1e-4)
         else:
             load = ConstantSpeedLoad(omega_fixed=entry.tc_speed if (entry and task == "TC") else CONSTANT_SPEED)
+    randomized = parse_randomize(randomize, m, load)
+    if randomized:      # the drive holds the centres: limits and nominal values follow them
+        m, load = replace(m, **centres(randomized, "motor")), replace(load, **centres(randomized, "load"))
     supply = IdealVoltageSupply(u_nominal=u_sup if u_sup is not None else (entry.u_sup if entry else 60.0))
     conv = converter if converter is not None else default_converter(m, action_type, interlocking_time)
     drive = DriveSystem(m, conv, load, supply, tau=TAU[action_type] if tau is None else tau,
@@ -227,7 +235,7 @@ def make_task(motor: str | Motor = "SeriesDc", task: str = "SC", action_type: st
     return DriveTask(drive=drive, references=refs, reward=reward,
                      constraints=parse_constraints(constraints, drive.state_names), observed=observed,
                      last_action=bool(entry.last_action if (last_action is None and entry) else last_action),
-                     noise=noise, task=task, action_frame=action_frame)
+                     noise=noise, task=task, action_frame=action_frame, randomized=randomized)
 
 
 def default_episode_steps(task: str, action_type: str, tau: float | None = None) -> int:

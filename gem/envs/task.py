@@ -6,12 +6,13 @@ view; all mutable arrays live in the environment.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from gymnasium import spaces
 
 from gem.envs.constraints import Constraint
+from gem.envs.randomization import INERTIAS, RandomParameter
 from gem.envs.references import ReferenceGenerator
 from gem.envs.rewards import WeightedSumOfErrors
 from gem.physical_systems.converters import FiniteConverter
@@ -79,6 +80,8 @@ class DriveTask:
             with the rotor angle advanced by half a period (the mean angle of the coming period)
             and modulates it onto the bridge, shortening vectors outside the bridge's voltage
             hexagon (see :mod:`gem.physical_systems.modulation`).
+        randomized: Motor and load parameters drawn anew at every episode start (see
+            :mod:`gem.envs.randomization`); the drive holds their centre values.
     """
 
     drive: DriveSystem
@@ -90,6 +93,7 @@ class DriveTask:
     noise: GaussianNoise | None = None
     task: str = "CC"
     action_frame: str = "abc"
+    randomized: tuple[RandomParameter, ...] = ()
 
     def __post_init__(self) -> None:
         if self.action_frame not in ("abc", "dq"):
@@ -134,6 +138,17 @@ class DriveTask:
         if self.last_action:
             names += tuple(f"last_action_{k}" for k in range(self.action_size))
         return names
+
+    def for_batch(self, num_envs: int) -> DriveTask:
+        """This task for a batch: randomised parameters become ``(num_envs,)`` arrays of a drive copy."""
+        if not self.randomized:
+            return self
+        names = {part: tuple(p.name for p in self.randomized if p.part == part) for part in ("motor", "load")}
+        if any(p.name in INERTIAS for p in self.randomized):     # the total inertia is then per environment
+            names = {"motor": (*names["motor"], "j_rotor"), "load": (*names["load"], "j_load")}
+        drive = self.drive.per_environment(num_envs, tuple(dict.fromkeys(names["motor"])),
+                                           tuple(dict.fromkeys(names["load"])))
+        return replace(self, drive=drive)
 
     def observation_space(self) -> spaces.Box:
         """Single-environment observation space (float32)."""

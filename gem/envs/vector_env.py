@@ -13,6 +13,7 @@ from gymnasium.vector.utils import batch_space
 from gem.envs.kernel.runtime import StepArrays
 from gem.envs.random import EnvRandom
 from gem.envs.task import ANGLE_FEATURES, DriveTask, normalised, observed_value
+from gem.physical_systems.drive_system import total_inertia
 from gem.physical_systems.modulation import dq_action_to_b6
 from gem.visualization import RENDER_FPS, RENDER_MODES, make_dashboard, render_dashboard
 
@@ -58,6 +59,7 @@ class GemVectorEnv(VectorEnv):
         if max_episode_steps is not None and (int(max_episode_steps) != max_episode_steps or max_episode_steps < 1):
             raise ValueError(f"max_episode_steps must be an integer >= 1 or None, got {max_episode_steps!r}")
         task.drive.check_batch(int(num_envs))
+        task = task.for_batch(int(num_envs))
         self.task = task
         self.drive = task.drive
         self.num_envs = int(num_envs)
@@ -189,6 +191,7 @@ class GemVectorEnv(VectorEnv):
         return obs, {}
 
     def _reset_rest(self, idx: np.ndarray) -> None:
+        self._randomize(idx)
         for g, mem in zip(self.task.references, self._ref_mem, strict=True):
             g.reset(mem, idx, self.rnd)
         self._ref[idx] = np.stack([mem["value"][idx] for mem in self._ref_mem], axis=1)
@@ -196,6 +199,16 @@ class GemVectorEnv(VectorEnv):
         self._steps[idx] = 0
         self._needs_reset[idx] = False
         self._blocked = bool(self._needs_reset.any())
+
+    def _randomize(self, idx: np.ndarray) -> None:
+        """Draws the randomised parameters of the environments ``idx`` (before the references' draws)."""
+        if not self.task.randomized:
+            return
+        drive = self.drive
+        for p in self.task.randomized:
+            getattr(getattr(drive, p.part), p.name)[idx] = p.sample(self.rnd.normal(1, idx)[:, 0])
+        if np.ndim(drive.j_total):
+            drive.j_total[idx] = total_inertia(drive.motor.j_rotor[idx], drive.load.j_load[idx])
 
     def _reset_subset(self, idx: np.ndarray) -> None:
         # The rows idx of the full-batch initial state: per-environment parameter arrays keep

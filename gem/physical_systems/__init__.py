@@ -33,7 +33,7 @@ from gem.physical_systems.motor import Motor
 from gem.physical_systems.noise import GaussianNoise
 from gem.physical_systems.solvers import euler_step, rk4_step, scipy_step
 from gem.physical_systems.supplies import IdealVoltageSupply
-from gem.physical_systems.synchronous import PMSM, SynRM, dq_torque, mtpa_currents
+from gem.physical_systems.synchronous import PMSM, SynchronousMotor, SynRM, dq_torque, mtpa_currents
 from gem.physical_systems.transforms import (
     T23,
     T32,
@@ -58,7 +58,7 @@ __all__ = [
     "FiniteOneQuadrantConverter", "FiniteTwoQuadrantConverter", "GaussianNoise",
     "IdealVoltageSupply", "MechanicalLoad", "Motor", "OrnsteinUhlenbeckLoad", "PermExDc",
     "PolynomialStaticLoad", "SeriesDc", "ShuntDc", "Topology", "euler_step", "rk4_step",
-    "scipy_step", "wrap_angle", "PMSM", "SynRM", "dq_torque", "mtpa_currents", "T23", "T32",
+    "scipy_step", "wrap_angle", "PMSM", "SynRM", "SynchronousMotor", "dq_torque", "mtpa_currents", "T23", "T32",
     "abc_to_alphabeta", "abc_to_dq", "alphabeta_to_abc", "alphabeta_to_dq", "clarke", "dq_to_abc",
     "dq_to_alphabeta", "inverse_clarke", "inverse_park", "park",
 ]

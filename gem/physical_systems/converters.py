@@ -321,7 +321,8 @@ class ContinuousConverter(Converter):
         i_leg = self.leg_currents(i_out)
         shift = np.asarray(self.interlocking_time, float) / tau
         full, leg = self.topology.full_leg, self.column_functions["leg"]
-        v = tuple(leg(d, i, full[j], shift) for j, (d, i) in enumerate(zip(self.duty_cycles(action), i_leg, strict=True)))
+        duty = self.duty_cycles(action)
+        v = tuple(leg(d, i, full[j], shift) for j, (d, i) in enumerate(zip(duty, i_leg, strict=True)))
         u = self._outputs(v, u_sup)
         return ConverterOutput([(tau, u)], u, self.column_functions["dot"](v, i_leg), switch_state)
 

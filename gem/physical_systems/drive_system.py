@@ -62,6 +62,11 @@ def wrap_angle(angle: np.ndarray) -> np.ndarray:
     return angle - (2.0 * np.pi) * np.floor((angle + np.pi) / (2.0 * np.pi))
 
 
+def total_inertia(j_rotor, j_load):
+    """The drive's total inertia in kg m²: rotor plus load."""
+    return j_rotor + j_load
+
+
 class DriveSystem:
     """Composes supply, converter, motor and load and integrates them with a fixed-step solver.
 
@@ -89,13 +94,27 @@ class DriveSystem:
         self.solver_name = solver
         self._solve = get_solver(solver)
         self.dynamic = not load.prescribed
-        self.j_total = motor.j_rotor + load.j_load
+        self.j_total = total_inertia(motor.j_rotor, load.j_load)
         self.state_names: tuple[str, ...] = (
             ("omega", "torque") + motor.current_names + motor.voltage_names
             + (("epsilon",) if motor.has_angle else ()) + ("u_sup",) + motor.extra_names
         )
         self.index = {name: j for j, name in enumerate(self.state_names)}
         self._u_sup = np.empty(0)
+
+    def per_environment(self, num_envs: int, motor_names: tuple[str, ...] = (),
+                        load_names: tuple[str, ...] = ()) -> DriveSystem:
+        """A copy whose named motor and load parameters are ``(num_envs,)`` arrays (filled with today's values).
+
+        The arrays belong to the copy (domain randomisation writes new values into them at
+        episode starts); the total inertia is then per environment too.
+        """
+        def arrays(part, names):
+            return {n: np.array(np.broadcast_to(np.asarray(getattr(part, n), float), (num_envs,))) for n in names}
+
+        motor = replace(self.motor, **arrays(self.motor, motor_names))
+        load = replace(self.load, **arrays(self.load, load_names))
+        return DriveSystem(motor, self.converter, load, self.supply, self.tau, self.solver_name, self.substeps)
 
     def check_batch(self, num_envs: int) -> None:
         """Raises a ValueError naming any per-environment parameter whose length is not ``num_envs``."""

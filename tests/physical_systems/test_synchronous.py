@@ -1,3 +1,4 @@
+import inspect
 import json
 from dataclasses import fields
 from pathlib import Path
@@ -8,9 +9,10 @@ import pytest
 from gem.physical_systems.converters import ContB6BridgeConverter, FiniteB6BridgeConverter
 from gem.physical_systems.drive_system import DriveSystem
 from gem.physical_systems.loads import ConstantSpeedLoad, PolynomialStaticLoad
+from gem.physical_systems.motor import Motor
 from gem.physical_systems.solvers import rk4_step
 from gem.physical_systems.supplies import IdealVoltageSupply
-from gem.physical_systems.synchronous import PMSM, SynRM, dq_torque, mtpa_currents
+from gem.physical_systems.synchronous import PMSM, SynchronousMotor, SynRM, dq_torque, mtpa_currents
 from gem.physical_systems.transforms import abc_to_alphabeta, abc_to_dq, alphabeta_to_dq, dq_to_abc
 
 DATA = Path(__file__).parents[1] / "data" / "gem"
@@ -84,6 +86,44 @@ def test_bad_parameters_raise_naming_the_parameter(cls, params, culprit):
 def test_unknown_limit_name_raises():
     with pytest.raises(ValueError, match="'i_x'"):
         PMSM(limit_values={"i_x": 1.0})
+
+
+# ------------------------------------------------------------------ class structure
+SHARED = ("__post_init__", "derivative", "torque", "currents", "terminal_currents", "voltages", "voltage_limits",
+          "initial_ode_state", "limits", "nominal", "max_torque_per_ampere")
+
+
+@pytest.mark.parametrize("cls", [PMSM, SynRM])
+def test_shared_members_are_written_in_the_base_class_body(cls):
+    assert cls.__mro__ == (cls, SynchronousMotor, Motor, object)
+    base_source = inspect.getsource(SynchronousMotor)
+    for name in SHARED:
+        member = vars(SynchronousMotor)[name]
+        assert name not in vars(cls), name
+        assert getattr(cls, name) is member, name       # inherited, not assigned to the class
+        fn = member.fget if isinstance(member, property) else member
+        assert fn.__qualname__ == f"SynchronousMotor.{name}", fn.__qualname__
+        assert inspect.getsource(fn) in base_source, name
+        assert fn.__doc__, name
+    names = ("ode_names", "current_names", "voltage_names", "input_names", "controlled_currents", "has_angle",
+             "pole_pairs_param", "positive_params")
+    assert set(names) <= set(vars(SynchronousMotor)) and not set(names) & set(vars(cls))
+    assert cls.has_angle and cls.pole_pairs_param == "p"
+    assert [f.name for f in fields(cls)] == ["nominal_values", "limit_values", "p", "l_d", "l_q", "j_rotor", "r_s",
+                                             *(["psi_p"] if cls is PMSM else [])]
+
+
+def test_synrm_psi_p_is_a_property_the_compiled_kernel_reads_as_zero():
+    from gem.envs.kernel import toolchain as jit
+
+    assert isinstance(vars(SynRM)["psi_p"], property)
+    assert "def psi_p(" in inspect.getsource(SynRM)
+    for motor in MOTORS:
+        methods = [type(motor).derivative, type(motor).torque]
+        assert jit.params_tuple(motor, methods).psi_p == motor.psi_p
+        for name in ("currents", "terminal_currents", "voltages"):
+            assert jit.own_method(motor, name, Motor) is vars(SynchronousMotor)[name]
+    assert jit.params_tuple(SynRM(), [SynRM.derivative]).psi_p == 0.0
 
 
 # ------------------------------------------------------------------ equations

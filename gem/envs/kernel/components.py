@@ -17,7 +17,7 @@ import numpy as np
 from gem.envs.kernel import toolchain
 from gem.envs.random import normal_to_uniform, standard_normal
 from gem.envs.task import DriveTask, cos_epsilon, normalised, observed_value, one_hot, sin_epsilon
-from gem.physical_systems.drive_system import wrap_angle
+from gem.physical_systems.drive_system import total_inertia, wrap_angle
 from gem.physical_systems.loads import interpolated_speed, speed_derivative
 from gem.physical_systems.modulation import dq_action_to_b6
 from gem.physical_systems.motor import Motor
@@ -29,7 +29,8 @@ MOTOR_OPTIONAL = ("currents", "terminal_currents", "voltages", "extras")
 SHARED = {"wrap_angle": wrap_angle, "combine": combine, "substep": substep, "speed_derivative": speed_derivative,
           "interpolated_speed": interpolated_speed, "uniform": normal_to_uniform, "gauss": standard_normal,
           "observed_value": observed_value, "normalised": normalised, "cos_epsilon": cos_epsilon,
-          "sin_epsilon": sin_epsilon, "one_hot": one_hot, "dq_action_to_b6": dq_action_to_b6}
+          "sin_epsilon": sin_epsilon, "one_hot": one_hot, "dq_action_to_b6": dq_action_to_b6,
+          "total_inertia": total_inertia}
 """Functions of gem's modules that every kernel may call, by their name in the generated source."""
 
 
@@ -76,6 +77,9 @@ class TaskComponents:
         f.update({f"c{k}_violated": type(c).violated_columns for k, c in enumerate(task.constraints)})
         for r, g in enumerate(task.references):
             f[f"g{r}_start"], f[f"g{r}_advance"] = type(g).start_columns, type(g).advance_columns
+        for k, rp in enumerate(task.randomized):
+            toolchain.check_columns(rp.distribution, {})
+            f[f"d{k}_sample"] = type(rp.distribution).sample_columns
         f.update(SHARED)
         self.functions = f
         motor_methods = [fn for name, fn in f.items() if name.startswith("m_")]
@@ -86,7 +90,11 @@ class TaskComponents:
             **{f"CP{k}": toolchain.params_tuple(c, [f[f"c{k}_violated"]]) for k, c in enumerate(task.constraints)},
             **{f"GP{r}": toolchain.params_tuple(g, [f[f"g{r}_start"], f[f"g{r}_advance"]])
                for r, g in enumerate(task.references)},
+            **{f"DP{k}": toolchain.params_tuple(rp.distribution, [f[f"d{k}_sample"]])
+               for k, rp in enumerate(task.randomized)},
         }
+        self.randomized = {f"R{k}": getattr(getattr(drive, rp.part), rp.name) for k, rp in enumerate(task.randomized)}
+        """Per-environment arrays the episode starts draw (``R{k}``: randomised parameter ``k``)."""
 
     def scope(self, vector: bool) -> dict[str, Any]:
         """The compiled functions and parameter tuple types by their names in the generated source.

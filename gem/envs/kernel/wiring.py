@@ -341,8 +341,11 @@ def constants(task: DriveTask, parts: TaskComponents, num_envs: int, max_steps: 
     topo, conv = drive.converter.topology, drive.converter
     t_il = float(np.max(conv.interlocking_time))
     two = TaskWiring.has_two_segments(task)
-    per_env = {"JT": np.asarray(drive.j_total, float)} if np.ndim(drive.j_total) else {}
+    per_env = {"JT": drive.j_total} if np.ndim(drive.j_total) else {}
+    if per_env and task.randomized:         # the episode starts recompute the total inertia
+        per_env.update(JR=drive.motor.j_rotor, JL=drive.load.j_load)
     inertia = {} if per_env else {"JT": float(drive.j_total)}
+    per_env.update(parts.randomized)
     return Constants(dict(
         tau=float(drive.tau), **inertia, substeps=int(drive.substeps), max_steps=int(max_steps),
         auto=int(autoreset), block=int(block),

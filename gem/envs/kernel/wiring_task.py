@@ -141,6 +141,13 @@ class TaskWiring:
         src("STEPS[i] = 0")
         for k in range(task.action_size):
             src(f"LAST[i, {k}] = 0.0")
+        pe = self.constants.per_env_names
+        for k in range(len(task.randomized)):      # the parameters' draws come first, as in the NumPy reset
+            src("z = gauss(KEY[i], CTR[i])")
+            src("CTR[i] += np.uint64(1)")
+            src(f"PE[{pe[f'R{k}']}][i] = d{k}_sample(DP{k}, z)")
+        if task.randomized and "JR" in pe:
+            src(f"PE[{pe['JT']}][i] = total_inertia(PE[{pe['JR']}][i], PE[{pe['JL']}][i])")
         for r, g in enumerate(task.references):     # the same uniforms in the same order as the NumPy reset
             for d in range(g.start_draws):
                 src(f"u{d} = uniform(gauss(KEY[i], CTR[i]))")

@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
 SMALL_BUDGET: dict[str, list[str]] = {
     "custom_motor.py": ["--steps", "300", "--num-envs", "8"],
+    "custom_components.py": ["--steps", "200", "--num-envs", "8"],
     "pi_control.py": ["--seconds", "0.05"],
     "ddpg_vs_pi.py": ["--timesteps", "300", "--eval-episodes", "1"],
 }

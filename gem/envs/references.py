@@ -18,7 +18,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from gem.envs.random import EnvRandom
+from gem.envs.random import EnvRandom, normal_to_uniform
 
 Memory = dict[str, np.ndarray]
 
@@ -86,6 +86,11 @@ class ReferenceGenerator:
         for name, value in zip(self.rows, rows, strict=True):
             mem[name][:] = value
         return mem["value"]
+
+
+def elapsed(t, tau):
+    """The time ``t`` one period ``tau`` later (s)."""
+    return t + tau
 
 
 def clip(value, low, high):
@@ -224,20 +229,42 @@ class PeriodicReference(ReferenceGenerator):
         return value, t, amp, freq, phase, offset
 
 
+def switch_choice(u, cumulative):
+    """The index of the sub-generator a uniform draw ``u`` picks: how many cumulative probabilities it passes.
+
+    ``cumulative`` holds the running sums of the probabilities (the last one, 1, is not used).
+    """
+    k = 0.0
+    for j in range(len(cumulative) - 1):
+        k = k + np.where(u >= cumulative[j], 1.0, 0.0)
+    return k
+
+
+def switch_time(t, u, low, high):
+    """When the next switch is due (s): ``t`` plus a duration uniform in ``[low, high]`` from the draw ``u``."""
+    return t + (low + (high - low) * u)
+
+
 @dataclass(frozen=True, kw_only=True)
 class SwitchedReference(ReferenceGenerator):
     """Switches at random between sub-generators (all on the same state).
 
     Each environment follows one sub-generator for a duration drawn uniformly from
     ``duration_range`` (s), then draws the next one with probabilities ``p`` (uniform by default)
-    and restarts it (a new episode of that sub-generator). Runs on the NumPy step: its draws per
-    step vary between environments, which the column methods cannot express yet.
+    and restarts it (a new episode of that sub-generator). Only the active sub-generator advances.
+
+    Draws: a switch takes two uniforms (which sub-generator, how long) and the chosen
+    sub-generator's start draws. So that every step takes the same number of draws (which the
+    compiled step draws in advance), every step draws the sub-generators' step draws plus one
+    switch's worth, used only where a switch is due; an episode start draws one switch's worth.
+
+    Rows: ``value, t, active, switch_at``, then every sub-generator's rows (named ``"k:row"``).
+    Column methods: :meth:`choose_columns` and :meth:`due_columns`; the sub-generators' own.
     """
 
     generators: Sequence[ReferenceGenerator] = field(default_factory=tuple)
     p: Sequence[float] | None = None
     duration_range: tuple[float, float] = (0.05, 0.5)
-    kernel_unsupported: ClassVar[str] = "its draws per step vary between environments (the NumPy step runs)"
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -245,6 +272,41 @@ class SwitchedReference(ReferenceGenerator):
             raise ValueError("SwitchedReference needs at least one sub-generator")
         if self.p is not None and (len(self.p) != len(self.generators) or not np.isclose(sum(self.p), 1)):
             raise ValueError("SwitchedReference: p must have one probability per generator and sum to 1")
+        if any(isinstance(g, SwitchedReference) for g in self.generators):
+            raise ValueError("SwitchedReference: sub-generators cannot be switched references themselves")
+        object.__setattr__(self, "generators", tuple(self.generators))
+
+    @property
+    def rows(self) -> tuple[str, ...]:          # type: ignore[override]
+        """Own rows, then each sub-generator's rows as ``"k:row"``."""
+        return ("value", "t", "active", "switch_at") + tuple(
+            f"{k}:{name}" for k, g in enumerate(self.generators) for name in g.rows)
+
+    @property
+    def switch_draws(self) -> int:
+        """Draws of one switch: which, how long, and the most start draws of a sub-generator."""
+        return 2 + max(g.start_draws for g in self.generators)
+
+    @property
+    def start_draws(self) -> int:               # type: ignore[override]
+        """One switch's worth."""
+        return self.switch_draws
+
+    @property
+    def step_draws(self) -> int:                # type: ignore[override]
+        """The sub-generators' step draws plus one switch's worth (standard normals)."""
+        return sum(g.step_draws for g in self.generators) + self.switch_draws
+
+    @property
+    def cumulative(self) -> tuple[float, ...]:
+        """Running sums of the probabilities."""
+        p = np.full(len(self.generators), 1.0 / len(self.generators)) if self.p is None else np.asarray(self.p, float)
+        return tuple(float(c) for c in np.cumsum(p))
+
+    def sub_rows(self, k: int) -> range:
+        """Positions of sub-generator ``k``'s rows in :attr:`rows`."""
+        first = 4 + sum(len(g.rows) for g in self.generators[:k])
+        return range(first, first + len(self.generators[k].rows))
 
     def bound(self, state: str, low: float, high: float) -> SwitchedReference:
         """Copy whose sub-generators reference ``state`` in ``[low, high]`` where not set."""
@@ -252,48 +314,62 @@ class SwitchedReference(ReferenceGenerator):
         return type(self)(state=state, low=low, high=high, generators=subs, p=self.p,
                           duration_range=self.duration_range)
 
-    def memory(self, num_envs, block=None):
-        """Own arrays plus those of every sub-generator."""
-        mem = {**super().memory(num_envs, block), "active": np.zeros(num_envs, np.int64),
-               "switch_at": np.zeros(num_envs)}
-        for k, g in enumerate(self.generators):
-            mem.update({f"{k}:{key}": v for key, v in g.memory(num_envs).items()})
-        return mem
+    # ------------------------------------------------------------------ column methods
+    def choose_columns(self, u_choice, u_duration, t):
+        """``(active, switch_at)`` of a switch at time ``t`` from two uniform draws."""
+        return (switch_choice(u_choice, self.cumulative),
+                switch_time(t, u_duration, self.duration_range[0], self.duration_range[1]))
 
+    def due_columns(self, t, switch_at):
+        """Whether the switch is due at time ``t``."""
+        return t >= switch_at
+
+    def value_columns(self, value):
+        """The reference value from the active sub-generator's, clipped to the range."""
+        return clip(value, self.low, self.high)
+
+    # ------------------------------------------------------------------ NumPy step
     def _sub(self, mem, k):
         return {key.split(":", 1)[1]: v for key, v in mem.items() if key.startswith(f"{k}:")}
 
     def reset(self, mem, idx, rnd):
-        """Picks a sub-generator for each environment in ``idx``."""
+        """Picks and starts a sub-generator for each environment in ``idx``."""
+        u = [rnd.uniform(idx) for _ in range(self.switch_draws)]
         mem["t"][idx] = 0.0
-        self._switch(mem, idx, rnd)
-        mem["value"][idx] = self._gather(mem)[idx]
+        mem["active"][idx], mem["switch_at"][idx] = self.choose_columns(u[0], u[1], 0.0)
+        self._restart(mem, idx, u[2:])
+
+    def _restart(self, mem, idx, u):
+        """Starts the active sub-generator of the environments ``idx`` from the uniforms ``u``."""
+        for k, g in enumerate(self.generators):
+            sel = mem["active"][idx] == k
+            sub = self._sub(mem, k)
+            for name, value in zip(g.rows, g.start_columns(tuple(x[sel] for x in u[:g.start_draws])), strict=True):
+                sub[name][idx[sel]] = value
+            mem["value"][idx[sel]] = sub["value"][idx[sel]]
 
     def advance(self, mem, rnd, tau):
-        """Advances every sub-generator, switches where due, returns the active values."""
-        mem["t"] += tau
+        """Switches where due, advances the other environments' active sub-generators, returns the (clipped) values."""
+        z = rnd.normal(self.step_draws)
+        mem["t"][:] = elapsed(mem["t"], tau)
+        due = self.due_columns(mem["t"], mem["switch_at"])
+        off = 0
         for k, g in enumerate(self.generators):
-            g.advance(self._sub(mem, k), rnd, tau)
-        due = np.flatnonzero(mem["t"] >= mem["switch_at"])
-        if due.size:
-            self._switch(mem, due, rnd)
-        mem["value"][:] = clip(self._gather(mem), self.low, self.high)
+            idx = np.flatnonzero((mem["active"] == k) & ~due)
+            sub = self._sub(mem, k)
+            rows = g.advance_columns(tuple(sub[name][idx] for name in g.rows),
+                                     tuple(z[idx, off + j] for j in range(g.step_draws)), tau)
+            for name, value in zip(g.rows, rows, strict=True):
+                sub[name][idx] = value
+            mem["value"][idx] = sub["value"][idx]
+            off += g.step_draws
+        idx = np.flatnonzero(due)
+        if idx.size:
+            u = [np.array([normal_to_uniform(v) for v in z[idx, off + j].tolist()]) for j in range(self.switch_draws)]
+            mem["active"][idx], mem["switch_at"][idx] = self.choose_columns(u[0], u[1], mem["t"][idx])
+            self._restart(mem, idx, u[2:])
+        mem["value"][:] = self.value_columns(mem["value"])
         return mem["value"]
-
-    def _switch(self, mem, idx, rnd):
-        n = len(self.generators)
-        if self.p is None:
-            choice = rnd.integers(idx, n)
-        else:
-            choice = np.searchsorted(np.cumsum(self.p), rnd.uniform(idx), side="right").clip(0, n - 1)
-        mem["active"][idx] = choice
-        mem["switch_at"][idx] = mem["t"][idx] + rnd.uniform(idx, *self.duration_range)
-        for k, g in enumerate(self.generators):
-            g.reset(self._sub(mem, k), idx[choice == k], rnd)
-
-    def _gather(self, mem):
-        values = np.stack([mem[f"{k}:value"] for k in range(len(self.generators))], axis=1)
-        return np.take_along_axis(values, mem["active"][:, None], axis=1)[:, 0]
 
 
 def bind_reference(gen: ReferenceGenerator, state: str, low: float, high: float) -> ReferenceGenerator:

@@ -253,6 +253,9 @@ class GemVectorEnv(VectorEnv):
         info: dict[str, Any] = {}
         if n_bad:
             info["nonfinite_state"] = ~kernel.fin
+            if self.drive.load.prescribed:      # a speed profile that returned inf or NaN is an error, as in NumPy
+                omega = kernel.fph[:, 0] if self.autoreset else self._state.physical[:, 0]
+                self.drive.check_speed(np.where(kernel.fin, 0.0, omega), self._state.t)
         done = kernel.term[0] or kernel.trunc[0]
         if self.dashboard is not None:    # env 0 as it ended the step (the kernel may have reset it)
             final = done and self.autoreset

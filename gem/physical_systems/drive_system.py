@@ -207,7 +207,10 @@ class DriveSystem:
         i_out = stack_columns(motor.terminal_currents(xm0.T), xm0.shape[0])
         out = self.converter.output(action, i_out, state.switch, u_sup, tau)
         w0 = state.omega
-        w1 = w0 if self.dynamic else self.load.next_speed(state.t + tau, w0, tau, load_noise)
+        w1 = w0 if self.dynamic else np.asarray(self.load.next_speed(state.t + tau, w0, tau, load_noise), float)
+        if w1.shape != w0.shape:        # a profile that returns one speed for all environments
+            w1 = np.full(w0.shape, w1)
+        self.check_speed(w1, state.t + tau)
         x, s0 = state.x, 0.0
         for dt, u in out.segments:
             x = self._solve(self._derivative(u, w0, w1), x, s0, dt, self.substeps)
@@ -218,6 +221,14 @@ class DriveSystem:
         omega = x[:, 0] if self.dynamic else w1
         physical = self.physical_state(state.x, x, omega, out.u_mean, u_sup)
         return replace(state, x=x, omega=omega, t=state.t + tau, switch=out.switch_state, physical=physical)
+
+    def check_speed(self, omega: np.ndarray, t: np.ndarray) -> None:
+        """Raises a ValueError naming the load if a prescribed speed is not finite."""
+        bad = ~np.isfinite(omega)
+        if self.load.prescribed and bad.any():
+            idx = np.flatnonzero(bad)
+            raise ValueError(f"{type(self.load).__name__}: the prescribed speed is non-finite in environment(s) "
+                             f"{idx.tolist()} at t = {np.asarray(t)[idx].tolist()} s")
 
     def supply_voltage(self, num_envs: int) -> np.ndarray:
         """Supply voltage ``(num_envs,)`` in V (one array, reused by every step)."""

@@ -117,15 +117,21 @@ class ConstantSpeedLoad(MechanicalLoad):
 
 @dataclass(frozen=True, kw_only=True)
 class ExternalSpeedLoad(MechanicalLoad):
-    """The speed follows a user profile ``omega = profile(t)`` (t in s since reset, vectorised).
+    """The speed follows a user profile ``omega = profile(t)`` (t in s since reset).
+
+    The profile is called with a ``(num_envs,)`` array of times in the NumPy step and with one
+    time (a float) per environment in the compiled step, so write it as arithmetic that works on
+    both (``np.sin``, ``np.where``, ...): the compiled step compiles it with numba. A profile that
+    numba cannot compile runs on the NumPy step (with a ``PerformanceWarning``). A profile that
+    returns a non-finite speed makes the state non-finite (``info["nonfinite_state"]``, and the
+    episode terminates); at reset, ``profile(0)`` must be finite.
 
     Attributes:
-        profile: Callable mapping a ``(num_envs,)`` array of times to speeds in rad/s.
+        profile: Function mapping times (s) to speeds (rad/s).
     """
 
     profile: Callable[[np.ndarray], np.ndarray] | None = None
     prescribed: ClassVar[bool] = True
-    kernel_unsupported: ClassVar[str] = "the speed profile is a Python callable (the NumPy step runs)"
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -143,8 +149,8 @@ class ExternalSpeedLoad(MechanicalLoad):
         return self._eval(np.zeros(num_envs))
 
     def next_speed(self, t_end, omega, tau, noise):
-        """``profile(t_end)``."""
-        return self._eval(t_end)
+        """``profile(t_end)`` (column form: the compiled step calls the profile per environment)."""
+        return self.profile(t_end)
 
 
 @dataclass(frozen=True, kw_only=True)

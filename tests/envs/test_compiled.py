@@ -9,7 +9,7 @@ import pytest
 
 import gem
 from gem.envs.kernel import PerformanceWarning
-from gem.physical_systems import Motor, OrnsteinUhlenbeckLoad, PolynomialStaticLoad
+from gem.physical_systems import ExternalSpeedLoad, Motor, OrnsteinUhlenbeckLoad, PolynomialStaticLoad
 from gem.physical_systems.dc_motors import PermExDc
 
 
@@ -47,6 +47,11 @@ def test_every_id_compiled_equals_numpy(env_id):
     _compare(fast, slow, steps=60, scale=0.4)
 
 
+def _profile(t):
+    """A speed profile written for arrays and floats alike (compiled by the kernel)."""
+    return 80.0 + 40.0 * np.sin(2.0 * np.pi * 20.0 * t)
+
+
 @pytest.mark.parametrize("kwargs", [
     dict(motor="SeriesDc", task="SC", noise=0.02, solver="euler", substeps=3),
     dict(motor="PermExDc", task="CC", action_type="Finite", interlocking_time=2e-6),
@@ -57,6 +62,10 @@ def test_every_id_compiled_equals_numpy(env_id):
     dict(motor="ShuntDc", task="SC", load=PolynomialStaticLoad(a=0.3, b=0.01, c=1e-4, j_load=1e-3),
          reference=gem.envs.PeriodicReference(shape="triangle")),
     dict(motor="SeriesDc", task="CC", reference=gem.envs.ConstReference(value=0.3), constraints=()),
+    dict(motor="PMSM", task="CC", reference=gem.envs.SwitchedReference(
+        generators=(gem.envs.WienerReference(), gem.envs.PeriodicReference(shape="step"), gem.envs.ConstReference()),
+        p=(0.5, 0.3, 0.2), duration_range=(0.001, 0.003))),
+    dict(motor="ExtExDc", task="CC", load=ExternalSpeedLoad(profile=_profile)),
 ])
 def test_options_compiled_equals_numpy(kwargs):
     fast, slow = _pair(4, **kwargs)

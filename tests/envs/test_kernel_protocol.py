@@ -6,30 +6,25 @@ and equals the NumPy step; a subclass that overrides only the NumPy method runs 
 with a ``PerformanceWarning`` that names the reason, never silently with the parent's arithmetic.
 """
 
+import importlib.util
 import os
 import subprocess
 import sys
 from dataclasses import dataclass
-from typing import ClassVar
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 import gem
-from gem.envs.constraints import LimitConstraint
 from gem.envs.kernel import PerformanceWarning
 from gem.envs.rewards import WeightedSumOfErrors
-from gem.physical_systems.converters import FOUR_QUADRANT, ContinuousConverter, duty_cycle
+from gem.physical_systems.converters import FOUR_QUADRANT, ContinuousConverter
 
-
-def min_pulse_duty(action, low, high, gain, bias):
-    """A 4QC whose legs cannot switch for less than 5 % of the period (minimum pulse width)."""
-    return np.minimum(np.maximum(duty_cycle(action, low, high, gain, bias), 0.05), 0.95)
-
-
-@dataclass(frozen=True, eq=False)
-class MinPulseConverter(ContinuousConverter):
-    column_functions: ClassVar = {**ContinuousConverter.column_functions, "duty": min_pulse_duty}
+_SPEC = importlib.util.spec_from_file_location("custom_components", Path(__file__).parents[2] / "examples" /
+                                               "custom_components.py")
+custom = sys.modules.setdefault("custom_components", importlib.util.module_from_spec(_SPEC))
+_SPEC.loader.exec_module(custom)      # the user components of the docs' example: written once, tested here
 
 
 @dataclass(frozen=True, eq=False)
@@ -41,34 +36,9 @@ class NumpyOnlyConverter(ContinuousConverter):
 
 
 @dataclass(frozen=True)
-class SquaredError(WeightedSumOfErrors):
-    """Weighted squared error without the clip, written as a column method."""
-
-    def reward_columns(self, states, references, violated):
-        total = 0.0
-        for k in range(len(self.weights)):
-            e = (states[k] - references[k]) / self.widths[k]
-            total = total + self.weights[k] * e * e
-        return np.where(violated, self.penalty, -total)
-
-
-@dataclass(frozen=True)
 class NumpyOnlyReward(WeightedSumOfErrors):
     def __call__(self, state, reference, violated):
         return 2.0 * super().__call__(state, reference, violated)
-
-
-@dataclass(frozen=True)
-class BandConstraint(LimitConstraint):
-    """Violated outside a band narrower than the limits."""
-
-    band: float = 0.8
-
-    def violated_columns(self, cols):
-        out = False
-        for c in cols:
-            out = np.logical_or(out, np.abs(c) > self.band)
-        return out
 
 
 def _run_pair(steps: int = 60, **kwargs):
@@ -89,10 +59,10 @@ def _run_pair(steps: int = 60, **kwargs):
 
 
 def test_user_converter_reward_and_constraint_run_compiled_and_equal_numpy():
-    env = _run_pair(motor="PermExDc", task="CC", converter=MinPulseConverter(FOUR_QUADRANT),
-                    reward=SquaredError, constraints=(BandConstraint(("i",), band=0.9),))
+    env = _run_pair(motor="PermExDc", task="CC", converter=custom.MinPulseConverter(FOUR_QUADRANT),
+                    reward=custom.SquaredError, constraints=(custom.Band(("i",), band=0.9),))
     assert env.compiled
-    assert isinstance(env.task.reward, SquaredError)
+    assert isinstance(env.task.reward, custom.SquaredError)
     # the user's arithmetic is what ran: duty cycles never below 5 %, so the voltage never reaches -u_sup
     u = env.physical_state[:, env.drive.index["u"]] / env.limits[:, env.drive.index["u"]]
     assert np.all(np.abs(u) <= 0.9 + 1e-12)
@@ -111,7 +81,7 @@ def test_numpy_only_override_warns_and_runs_its_own_arithmetic(kwargs, culprit):
 
 
 def test_documented_numpy_only_components_are_logged_not_warned(recwarn):
-    env = gem.make_vec_env(num_envs=2, motor="SeriesDc", task="CC", reference=gem.envs.default_mix())
+    env = gem.make_vec_env(num_envs=2, motor="SeriesDc", task="CC", solver="scipy")
     env.reset(seed=0)
     assert not env.compiled
     assert not [w for w in recwarn if issubclass(w.category, PerformanceWarning)]
@@ -138,3 +108,14 @@ def test_default_kernel_leaves_the_process_threads_alone(tmp_path):
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600, env=env)
     assert out.returncode == 0, out.stderr[-3000:]
     assert out.stdout.strip().splitlines()[-1] == "1"
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+def test_non_finite_speed_profile_is_an_error_on_both_steps(compiled):
+    load = gem.physical_systems.ExternalSpeedLoad(profile=lambda t: np.where(t > 2.5e-4, np.nan, 50.0))
+    env = gem.make_vec_env(num_envs=2, motor="PermExDc", task="CC", load=load, compiled=compiled)
+    env.reset(seed=0)
+    assert env.compiled == compiled
+    with pytest.raises(ValueError, match="ExternalSpeedLoad: the prescribed speed is non-finite"):
+        for _ in range(5):
+            env.step(np.zeros((2, 1), np.float32))

@@ -34,9 +34,12 @@ indices (numba's negative-index wraparound is a select LLVM cannot vectorise), `
 loops, and more run-time overlap checks than LLVM allows by default
 (:func:`~gem.envs.kernel.toolchain.allow_overlap_checks`).
 
-Not compiled (the NumPy step runs, logged at INFO level): ``solver="scipy"``,
-``ExternalSpeedLoad`` (a Python callable), ``SwitchedReference`` (a varying number of draws per
-step), per-environment parameter arrays.
+Everything gem ships compiles: per-environment parameter arrays and domain randomisation
+(:mod:`gem.envs.randomization`), ``SwitchedReference`` (a composite: the kernel advances or
+restarts its active sub-generator), ``ExternalSpeedLoad`` (its profile compiled with numba; such a
+kernel is not cached on disk), the Ornstein–Uhlenbeck load, measurement noise. Not compiled (the
+NumPy step runs, logged at INFO level): ``solver="scipy"`` and continuous converters with
+different interlocking times per environment.
 """
 
 from gem.envs.kernel.layout import BLOCK

@@ -14,8 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from gem.envs.kernel import toolchain
+from gem.envs.kernel import layout, toolchain
 from gem.envs.random import normal_to_uniform, standard_normal
+from gem.envs.references import clip, elapsed
 from gem.envs.task import DriveTask, cos_epsilon, normalised, observed_value, one_hot, sin_epsilon
 from gem.physical_systems.drive_system import total_inertia, wrap_angle
 from gem.physical_systems.loads import interpolated_speed, speed_derivative
@@ -30,8 +31,18 @@ SHARED = {"wrap_angle": wrap_angle, "combine": combine, "substep": substep, "spe
           "interpolated_speed": interpolated_speed, "uniform": normal_to_uniform, "gauss": standard_normal,
           "observed_value": observed_value, "normalised": normalised, "cos_epsilon": cos_epsilon,
           "sin_epsilon": sin_epsilon, "one_hot": one_hot, "dq_action_to_b6": dq_action_to_b6,
-          "total_inertia": total_inertia}
+          "total_inertia": total_inertia, "clip": clip, "elapsed": elapsed}
 """Functions of gem's modules that every kernel may call, by their name in the generated source."""
+
+
+def is_composite(reference: Any) -> bool:
+    """A reference made of sub-generators (``generators``) that it switches between."""
+    return bool(getattr(reference, "generators", None))
+
+
+def subgenerators(reference: Any) -> tuple:
+    """The sub-generators of a composite reference, else the reference itself."""
+    return tuple(reference.generators) if is_composite(reference) else (reference,)
 
 
 class TaskComponents:
@@ -40,7 +51,8 @@ class TaskComponents:
     Attributes:
         functions: Name in the generated source → plain Python function (compiled by the toolchain).
         params: Parameter tuple name (``MP`` motor, ``LP`` load, ``RWP`` reward, ``CP{k}``
-            constraint ``k``, ``GP{r}`` reference ``r``) → named tuple of its numbers.
+            constraint ``k``, ``GP{r}`` reference ``r``, ``GP{r}s{k}`` sub-generator ``k`` of a
+            composite reference ``r``, ``DP{k}`` distribution ``k``) → named tuple of its numbers.
         tableau: The solver's Butcher tableau.
 
     Raises:
@@ -64,7 +76,10 @@ class TaskComponents:
         for c in task.constraints:
             toolchain.check_columns(c, {"violated": ("violated_columns",)})
         for g in task.references:
-            toolchain.check_columns(g, {"reset": ("start_columns",), "advance": ("advance_columns",)})
+            if is_composite(g):
+                toolchain.check_columns(g, {"reset": ("choose_columns",), "advance": ("due_columns", "value_columns")})
+            for sub in subgenerators(g):
+                toolchain.check_columns(sub, {"reset": ("start_columns",), "advance": ("advance_columns",)})
         f: dict[str, types.FunctionType] = {"m_derivative": type(motor).derivative, "m_torque": type(motor).torque}
         for name in MOTOR_OPTIONAL:
             own = toolchain.own_method(motor, name, Motor)
@@ -75,8 +90,17 @@ class TaskComponents:
         f.update({f"cv_{name}": fn for name, fn in conv.column_functions.items()})
         f["r_reward"] = type(task.reward).reward_columns
         f.update({f"c{k}_violated": type(c).violated_columns for k, c in enumerate(task.constraints)})
+        self.reference_params: dict[str, Any] = {}
         for r, g in enumerate(task.references):
-            f[f"g{r}_start"], f[f"g{r}_advance"] = type(g).start_columns, type(g).advance_columns
+            if is_composite(g):
+                own = {"choose": type(g).choose_columns, "due": type(g).due_columns, "value": type(g).value_columns}
+                f.update({f"g{r}_{name}": fn for name, fn in own.items()})
+                self.reference_params[f"GP{r}"] = toolchain.params_tuple(g, list(own.values()))
+            for k, sub in enumerate(subgenerators(g)):
+                name = f"g{r}s{k}" if is_composite(g) else f"g{r}"
+                f[f"{name}_start"], f[f"{name}_advance"] = type(sub).start_columns, type(sub).advance_columns
+                self.reference_params[name.replace("g", "GP", 1)] = toolchain.params_tuple(
+                    sub, [f[f"{name}_start"], f[f"{name}_advance"]])
         for k, rp in enumerate(task.randomized):
             toolchain.check_columns(rp.distribution, {})
             f[f"d{k}_sample"] = type(rp.distribution).sample_columns
@@ -88,8 +112,7 @@ class TaskComponents:
             "LP": toolchain.params_tuple(load, [load_fn]),
             "RWP": toolchain.params_tuple(task.reward, [f["r_reward"]]),
             **{f"CP{k}": toolchain.params_tuple(c, [f[f"c{k}_violated"]]) for k, c in enumerate(task.constraints)},
-            **{f"GP{r}": toolchain.params_tuple(g, [f[f"g{r}_start"], f[f"g{r}_advance"]])
-               for r, g in enumerate(task.references)},
+            **self.reference_params,
             **{f"DP{k}": toolchain.params_tuple(rp.distribution, [f[f"d{k}_sample"]])
                for k, rp in enumerate(task.randomized)},
         }
@@ -107,7 +130,19 @@ class TaskComponents:
                 out[f"v_{name[2:]}"] = toolchain.jit_function(fn, vector)
         out["v_gauss"] = toolchain.jit_function(standard_normal, vector)
         out.update({f"{name}T": type(p) for name, p in self.params.items()})
+        out.update({layout.function_name(name, field): toolchain.jit_function(fn)
+                    for name, field, fn in self.held_functions()})
         return out
+
+    @property
+    def holds_functions(self) -> bool:
+        """Whether a parameter tuple holds a function (the kernel cannot be cached on disk then)."""
+        return bool(self.held_functions())
+
+    def held_functions(self) -> list[tuple[str, str, types.FunctionType]]:
+        """Functions held in parameter tuples (e.g. a speed profile): ``(tuple name, field, function)``."""
+        return [(name, field, value) for name, p in self.params.items()
+                for field, value in zip(p._fields, p, strict=True) if isinstance(value, types.FunctionType)]
 
     def tag(self) -> str:
         """The parameter tuple types, for the cache key (numba's cache index names them)."""
@@ -115,4 +150,4 @@ class TaskComponents:
 
     def used(self) -> list[types.FunctionType]:
         """Every function the kernel calls (their code fingerprints the cached machine code)."""
-        return list(self.functions.values())
+        return list(self.functions.values()) + [fn for _, _, fn in self.held_functions()]

@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import re
+from types import FunctionType
 from typing import Any
 
 import numpy as np
@@ -61,6 +62,11 @@ class Rows:
         return self.first[name]
 
 
+def function_name(params: str, field: str) -> str:
+    """Name in the kernel's source of the compiled function held in field ``field`` of parameter tuple ``params``."""
+    return f"F_{params}_{field}"
+
+
 def _flat(value: Any) -> list[float]:
     return [float(v) for v in value] if isinstance(value, tuple) else [float(value)]
 
@@ -87,7 +93,7 @@ class Constants:
             for field in p:
                 if isinstance(field, np.ndarray):
                     self.per_env.append(field)
-            values[f"{name}V"] = np.array([v for field in p if not isinstance(field, np.ndarray)
+            values[f"{name}V"] = np.array([v for field in p if not isinstance(field, (np.ndarray, FunctionType))
                                            for v in _flat(field)] or [0.0])
         self.layout: dict[str, tuple[str, int, tuple[int, ...]]] = {}
         ends = {"CF": 0, "CI": 0}
@@ -130,8 +136,11 @@ class Constants:
         Per-environment fields read ``PE[k][i]`` (the expression is then valid inside a loop over ``i``).
         """
         parts, k = [], 0
-        for field in self.params[name]:
-            if isinstance(field, np.ndarray):
+        params = self.params[name]
+        for field_name, field in zip(params._fields, params, strict=True):
+            if isinstance(field, FunctionType):
+                parts.append(function_name(name, field_name))
+            elif isinstance(field, np.ndarray):
                 parts.append(f"PE[{self.per_env_index(field)}][i]")
             elif isinstance(field, tuple):
                 parts.append("(" + "".join(f"{name}V[{k + j}], " for j in range(len(field))) + ")")

@@ -99,12 +99,12 @@ class CompiledStep:
             wiring = Wiring(task, parts, self.constants)
             source = wiring.source(vector)
             self._buffers(n, wiring)
-            key = (source, parts.tag(), threaded, vector)
+            key = (source, parts.tag(), threaded, vector, *(fn for _, _, fn in parts.held_functions()))
             if key not in _KERNELS:
                 scope = {"np": toolchain.kernel_numpy, "prange": toolchain.numba.prange if threaded else range,
                          **parts.scope(vector)}
                 _KERNELS[key] = toolchain.compile_source(source, scope, parts.used(), f"{parts.tag()}|{int(vector)}",
-                                                         LOOPS, threaded)
+                                                         LOOPS, threaded, cacheable=not parts.holds_functions)
             self.kernel = self._entry = _KERNELS[key]
             try:
                 copies = StepArrays(**{f.name: getattr(arrays, f.name).copy() for f in fields(arrays)})
@@ -217,8 +217,8 @@ def compile_step(task: DriveTask, arrays: StepArrays, max_steps: int | None, aut
                  noise_scale: np.ndarray | None, threaded: bool = False) -> CompiledStep | None:
     """The compiled step of a task, or ``None`` if it cannot be built (arguments as :class:`CompiledStep`).
 
-    A documented limit of gem's components (``solver="scipy"``, ``ExternalSpeedLoad``,
-    ``SwitchedReference``) is logged at INFO level; a user component without its column methods,
+    A documented limit of gem's components (``solver="scipy"``, per-environment interlocking
+    times of a continuous converter) is logged at INFO level; a user component without its column methods,
     or one numba fails to compile, raises a :class:`PerformanceWarning` with the reason.
     """
     try:

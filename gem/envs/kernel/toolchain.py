@@ -175,7 +175,8 @@ def _attribute_names(fn: types.FunctionType, seen: set | None = None) -> set[str
 def params_tuple(obj: Any, methods: list[types.FunctionType]) -> tuple:
     """Named tuple of the numeric attributes of ``obj`` that ``methods`` may read.
 
-    Numbers become ``int`` or ``float`` fields, tuples of numbers tuples of floats, and
+    Numbers become ``int`` or ``float`` fields, tuples of numbers tuples of floats, plain Python
+    functions (e.g. a speed profile) stay functions (the kernel holds them compiled), and
     per-environment parameters (``(num_envs,)`` arrays) stay arrays: the kernel reads them per
     environment (:class:`gem.envs.kernel.layout.Constants`).
 
@@ -193,6 +194,8 @@ def params_tuple(obj: Any, methods: list[types.FunctionType]) -> tuple:
             continue
         if isinstance(value, (Number, np.number)):
             values[name] = float(value) if isinstance(value, (float, np.floating)) else int(value)
+        elif isinstance(value, types.FunctionType):
+            values[name] = value            # a function the methods call (compiled, a global of the kernel)
         elif isinstance(value, tuple) and value and all(isinstance(v, (Number, np.number)) for v in value):
             values[name] = tuple(float(v) for v in value)       # a small fixed-size vector (e.g. weights)
         elif isinstance(value, np.ndarray) and value.ndim == 1 and value.dtype.kind in "fi":
@@ -220,7 +223,7 @@ COMPILE_OPTIONS = "error_model=numpy"
 
 
 def compile_source(source: str, scope: dict[str, Any], used: list[types.FunctionType], tag: str,
-                   loops: tuple[str, ...], parallel: bool) -> Any:
+                   loops: tuple[str, ...], parallel: bool, cacheable: bool = True) -> Any:
     """Compiles the generated kernel ``source`` with the names in ``scope``; returns its ``kernel``.
 
     Args:
@@ -230,11 +233,14 @@ def compile_source(source: str, scope: dict[str, Any], used: list[types.Function
         tag: Further text for the cache key (e.g. the parameter tuple types and the variant).
         loops: Names of the helper functions to compile (each its own numba function).
         parallel: Compile ``kernel`` with numba's ``parallel=True`` (``prange`` over blocks).
+        cacheable: Keep the machine code on disk; ``False`` where the kernel holds compiled user
+            functions as globals (numba cannot cache those; they compile in every process).
     """
     allow_overlap_checks()
     digest = hashlib.sha1((source + fingerprint(used) + tag + COMPILE_OPTIONS).encode())
     name = f"kernel_{digest.hexdigest()[:16]}_{int(parallel)}"
     filename, cache = _cache_file(f"{name}.py", source)
+    cache = cache and cacheable
     module = types.ModuleType(f"gem._kernels.{name}")   # importable by name: numba's cache reloads it
     module.__file__ = filename
     module.__dict__.update(scope)

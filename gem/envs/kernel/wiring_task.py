@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from gem.envs.kernel.components import TaskComponents
+from gem.envs.kernel.components import TaskComponents, is_composite
 from gem.envs.kernel.layout import Constants
 from gem.envs.task import ANGLE_FEATURES, DriveTask
 
@@ -104,11 +104,14 @@ class TaskWiring:
         task = self.task
         z = self.load_draws          # the references' draws follow the load's in row "z"
         for r, g in enumerate(task.references):
-            rows = tup(f"RM[{r}, {j}, i]" for j in range(len(g.rows)))
-            normals = tup(f"S[{z + j}, i]" for j in range(g.step_draws))
+            if is_composite(g):
+                self._switched_step(src, r, g, z)
+            else:
+                rows = tup(f"RM[{r}, {j}, i]" for j in range(len(g.rows)))
+                normals = tup(f"S[{z + j}, i]" for j in range(g.step_draws))
+                src(f"rows = g{r}_advance(GP{r}, {rows}, {normals}, tau)")
+                self._store_rows(src, r, range(len(g.rows)))
             z += g.step_draws
-            src(f"rows = g{r}_advance(GP{r}, {rows}, {normals}, tau)")
-            self._store_rows(src, r, len(g.rows))
         self.observation(src, states=False)
         src("if not FIN[i]:")
         src("    n_bad_b += 1")
@@ -152,15 +155,57 @@ class TaskWiring:
             for d in range(g.start_draws):
                 src(f"u{d} = uniform(gauss(KEY[i], CTR[i]))")
                 src("CTR[i] += np.uint64(1)")
-            src(f"rows = g{r}_start(GP{r}, {tup(f'u{d}' for d in range(g.start_draws))})")
-            self._store_rows(src, r, len(g.rows))
+            if is_composite(g):
+                src(f"RM[{r}, 1, i] = 0.0")
+                src(f"RM[{r}, 2, i], RM[{r}, 3, i] = g{r}_choose(GP{r}, u0, u1, 0.0)")
+                self._restart(src, r, g, [f"u{d}" for d in range(2, g.start_draws)])
+                src(f"REF[i, {r}] = RM[{r}, 0, i]")
+            else:
+                src(f"rows = g{r}_start(GP{r}, {tup(f'u{d}' for d in range(g.start_draws))})")
+                self._store_rows(src, r, range(len(g.rows)))
         self.observation(src)
 
     @staticmethod
-    def _store_rows(src: Source, r: int, n_rows: int) -> None:
-        for j in range(n_rows):
-            src(f"RM[{r}, {j}, i] = rows[{j}]")
-        src(f"REF[i, {r}] = rows[0]")
+    def _store_rows(src: Source, r: int, positions: range, value: bool = True) -> None:
+        for j, row in enumerate(positions):
+            src(f"RM[{r}, {row}, i] = rows[{j}]")
+        if value:
+            src(f"REF[i, {r}] = rows[0]")
+
+    def _restart(self, src: Source, r: int, g, uniforms: list[str]) -> None:
+        """The active sub-generator of switched reference ``r`` restarts from ``uniforms`` and sets its value."""
+        for k, sub in enumerate(g.generators):
+            src(("if" if k == 0 else "elif") + f" RM[{r}, 2, i] == {float(k)}:")
+            src.depth += 1
+            src(f"rows = g{r}s{k}_start(GP{r}s{k}, {tup(uniforms[:sub.start_draws])})")
+            self._store_rows(src, r, g.sub_rows(k), value=False)
+            src(f"RM[{r}, 0, i] = rows[0]")
+            src.depth -= 1
+
+    def _switched_step(self, src: Source, r: int, g, z: int) -> None:
+        """A step of the switched reference ``r``: switch where due, else advance the active sub-generator."""
+        tail = z + sum(sub.step_draws for sub in g.generators)      # one switch's worth of draws
+        src(f"RM[{r}, 1, i] = elapsed(RM[{r}, 1, i], tau)")
+        src(f"if g{r}_due(GP{r}, RM[{r}, 1, i], RM[{r}, 3, i]):")
+        src.depth += 1
+        for d in range(g.switch_draws):
+            src(f"u{d} = uniform(S[{tail + d}, i])")
+        src(f"RM[{r}, 2, i], RM[{r}, 3, i] = g{r}_choose(GP{r}, u0, u1, RM[{r}, 1, i])")
+        self._restart(src, r, g, [f"u{d}" for d in range(2, g.switch_draws)])
+        src.depth -= 1
+        off = z
+        for k, sub in enumerate(g.generators):
+            src(f"elif RM[{r}, 2, i] == {float(k)}:")
+            src.depth += 1
+            rows = tup(f"RM[{r}, {j}, i]" for j in g.sub_rows(k))
+            src(f"rows = g{r}s{k}_advance(GP{r}s{k}, {rows}, {tup(f'S[{off + j}, i]' for j in range(sub.step_draws))}, "
+                "tau)")
+            self._store_rows(src, r, g.sub_rows(k), value=False)
+            src(f"RM[{r}, 0, i] = rows[0]")
+            src.depth -= 1
+            off += sub.step_draws
+        src(f"RM[{r}, 0, i] = g{r}_value(GP{r}, RM[{r}, 0, i])")
+        src(f"REF[i, {r}] = RM[{r}, 0, i]")
 
     def observation(self, src: Source, states: bool = True, rest: bool = True, noise_row: int | None = None) -> None:
         """Observation of environment ``i``.

@@ -18,7 +18,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from gem.envs.random import EnvRandom, normal_to_uniform
+from gem.envs.random import EnvRandom
 
 Memory = dict[str, np.ndarray]
 
@@ -78,6 +78,10 @@ class ReferenceGenerator:
         uniforms = tuple(rnd.uniform(idx) for _ in range(self.start_draws))
         for name, value in zip(self.rows, self.start_columns(uniforms), strict=True):
             mem[name][idx] = value
+
+    def finish_step(self, mem: Memory, rnd: EnvRandom) -> np.ndarray:
+        """After every reference has advanced: draws for events of this step (none here); the values."""
+        return mem["value"]
 
     def advance(self, mem: Memory, rnd: EnvRandom, tau: float) -> np.ndarray:
         """Moves every environment one period ``tau`` ahead and returns the new values."""
@@ -253,13 +257,14 @@ class SwitchedReference(ReferenceGenerator):
     ``duration_range`` (s), then draws the next one with probabilities ``p`` (uniform by default)
     and restarts it (a new episode of that sub-generator). Only the active sub-generator advances.
 
-    Draws: a switch takes two uniforms (which sub-generator, how long) and the chosen
-    sub-generator's start draws. So that every step takes the same number of draws (which the
-    compiled step draws in advance), every step draws the sub-generators' step draws plus one
-    switch's worth, used only where a switch is due; an episode start draws one switch's worth.
+    Draws: every step takes the sub-generators' step draws (standard normals, for all of them,
+    so that every step takes the same number); a switch, at an episode start or when it is due,
+    takes two uniforms (which sub-generator, how long) and then the chosen sub-generator's start
+    draws, after every reference's step draws.
 
     Rows: ``value, t, active, switch_at``, then every sub-generator's rows (named ``"k:row"``).
-    Column methods: :meth:`choose_columns` and :meth:`due_columns`; the sub-generators' own.
+    Column methods: :meth:`choose_columns`, :meth:`due_columns`, :meth:`value_columns`; the
+    sub-generators' own.
     """
 
     generators: Sequence[ReferenceGenerator] = field(default_factory=tuple)
@@ -283,19 +288,14 @@ class SwitchedReference(ReferenceGenerator):
             f"{k}:{name}" for k, g in enumerate(self.generators) for name in g.rows)
 
     @property
-    def switch_draws(self) -> int:
-        """Draws of one switch: which, how long, and the most start draws of a sub-generator."""
-        return 2 + max(g.start_draws for g in self.generators)
-
-    @property
     def start_draws(self) -> int:               # type: ignore[override]
-        """One switch's worth."""
-        return self.switch_draws
+        """The two draws of a switch (the chosen sub-generator's start draws follow, as many as it takes)."""
+        return 2
 
     @property
     def step_draws(self) -> int:                # type: ignore[override]
-        """The sub-generators' step draws plus one switch's worth (standard normals)."""
-        return sum(g.step_draws for g in self.generators) + self.switch_draws
+        """The sub-generators' step draws (standard normals)."""
+        return sum(g.step_draws for g in self.generators)
 
     @property
     def cumulative(self) -> tuple[float, ...]:
@@ -334,22 +334,23 @@ class SwitchedReference(ReferenceGenerator):
 
     def reset(self, mem, idx, rnd):
         """Picks and starts a sub-generator for each environment in ``idx``."""
-        u = [rnd.uniform(idx) for _ in range(self.switch_draws)]
         mem["t"][idx] = 0.0
-        mem["active"][idx], mem["switch_at"][idx] = self.choose_columns(u[0], u[1], 0.0)
-        self._restart(mem, idx, u[2:])
+        self._switch(mem, idx, rnd)
 
-    def _restart(self, mem, idx, u):
-        """Starts the active sub-generator of the environments ``idx`` from the uniforms ``u``."""
+    def _switch(self, mem, idx, rnd):
+        """The environments ``idx`` pick a sub-generator and restart it (drawing its start draws)."""
+        u_choice, u_duration = rnd.uniform(idx), rnd.uniform(idx)
+        mem["active"][idx], mem["switch_at"][idx] = self.choose_columns(u_choice, u_duration, mem["t"][idx])
         for k, g in enumerate(self.generators):
-            sel = mem["active"][idx] == k
+            chosen = idx[mem["active"][idx] == k]
             sub = self._sub(mem, k)
-            for name, value in zip(g.rows, g.start_columns(tuple(x[sel] for x in u[:g.start_draws])), strict=True):
-                sub[name][idx[sel]] = value
-            mem["value"][idx[sel]] = sub["value"][idx[sel]]
+            uniforms = tuple(rnd.uniform(chosen) for _ in range(g.start_draws))
+            for name, value in zip(g.rows, g.start_columns(uniforms), strict=True):
+                sub[name][chosen] = value
+            mem["value"][chosen] = sub["value"][chosen]
 
     def advance(self, mem, rnd, tau):
-        """Switches where due, advances the other environments' active sub-generators, returns the (clipped) values."""
+        """Advances the active sub-generators where no switch is due (the switches follow in :meth:`finish_step`)."""
         z = rnd.normal(self.step_draws)
         mem["t"][:] = elapsed(mem["t"], tau)
         due = self.due_columns(mem["t"], mem["switch_at"])
@@ -363,11 +364,13 @@ class SwitchedReference(ReferenceGenerator):
                 sub[name][idx] = value
             mem["value"][idx] = sub["value"][idx]
             off += g.step_draws
-        idx = np.flatnonzero(due)
-        if idx.size:
-            u = [np.array([normal_to_uniform(v) for v in z[idx, off + j].tolist()]) for j in range(self.switch_draws)]
-            mem["active"][idx], mem["switch_at"][idx] = self.choose_columns(u[0], u[1], mem["t"][idx])
-            self._restart(mem, idx, u[2:])
+        return mem["value"]
+
+    def finish_step(self, mem, rnd):
+        """Switches where due (drawing after every reference's step draws); the clipped values."""
+        due = np.flatnonzero(self.due_columns(mem["t"], mem["switch_at"]))
+        if due.size:
+            self._switch(mem, due, rnd)
         mem["value"][:] = self.value_columns(mem["value"])
         return mem["value"]
 

@@ -313,8 +313,11 @@ class GemVectorEnv(VectorEnv):
             self._steps >= self.max_episode_steps
         if self.task.last_action:
             self._last_action = self.task.action_features(action)
-        for k, (g, mem) in enumerate(zip(self.task.references, self._ref_mem, strict=True)):
-            self._ref[:, k] = g.advance(mem, self.rnd, self.drive.tau)
+        pairs = list(zip(self.task.references, self._ref_mem, strict=True))
+        for g, mem in pairs:            # every reference's step draws first, as in the compiled step ...
+            g.advance(mem, self.rnd, self.drive.tau)
+        for k, (g, mem) in enumerate(pairs):     # ... then the draws of events (a switch that is due)
+            self._ref[:, k] = g.finish_step(mem, self.rnd)
         return self._observe(norm), reward, violated, truncated, finite
 
     def render(self) -> np.ndarray | None:

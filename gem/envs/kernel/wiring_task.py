@@ -152,15 +152,12 @@ class TaskWiring:
         if task.randomized and "JR" in pe:
             src(f"PE[{pe['JT']}][i] = total_inertia(PE[{pe['JR']}][i], PE[{pe['JL']}][i])")
         for r, g in enumerate(task.references):     # the same uniforms in the same order as the NumPy reset
-            for d in range(g.start_draws):
-                src(f"u{d} = uniform(gauss(KEY[i], CTR[i]))")
-                src("CTR[i] += np.uint64(1)")
             if is_composite(g):
                 src(f"RM[{r}, 1, i] = 0.0")
-                src(f"RM[{r}, 2, i], RM[{r}, 3, i] = g{r}_choose(GP{r}, u0, u1, 0.0)")
-                self._restart(src, r, g, [f"u{d}" for d in range(2, g.start_draws)])
-                src(f"REF[i, {r}] = RM[{r}, 0, i]")
+                self._switch(src, r, g)
             else:
+                for d in range(g.start_draws):
+                    self._draw(src, f"u{d}")
                 src(f"rows = g{r}_start(GP{r}, {tup(f'u{d}' for d in range(g.start_draws))})")
                 self._store_rows(src, r, range(len(g.rows)))
         self.observation(src)
@@ -172,26 +169,33 @@ class TaskWiring:
         if value:
             src(f"REF[i, {r}] = rows[0]")
 
-    def _restart(self, src: Source, r: int, g, uniforms: list[str]) -> None:
-        """The active sub-generator of switched reference ``r`` restarts from ``uniforms`` and sets its value."""
+    @staticmethod
+    def _draw(src: Source, name: str) -> None:
+        src(f"{name} = uniform(gauss(KEY[i], CTR[i]))")
+        src("CTR[i] += np.uint64(1)")
+
+    def _switch(self, src: Source, r: int, g) -> None:
+        """Switched reference ``r`` picks a sub-generator and restarts it, drawing as the NumPy step does."""
+        self._draw(src, "u0")
+        self._draw(src, "u1")
+        src(f"RM[{r}, 2, i], RM[{r}, 3, i] = g{r}_choose(GP{r}, u0, u1, RM[{r}, 1, i])")
         for k, sub in enumerate(g.generators):
             src(("if" if k == 0 else "elif") + f" RM[{r}, 2, i] == {float(k)}:")
             src.depth += 1
-            src(f"rows = g{r}s{k}_start(GP{r}s{k}, {tup(uniforms[:sub.start_draws])})")
+            for d in range(sub.start_draws):
+                self._draw(src, f"u{d}")
+            src(f"rows = g{r}s{k}_start(GP{r}s{k}, {tup(f'u{d}' for d in range(sub.start_draws))})")
             self._store_rows(src, r, g.sub_rows(k), value=False)
             src(f"RM[{r}, 0, i] = rows[0]")
             src.depth -= 1
+        src(f"REF[i, {r}] = RM[{r}, 0, i]")
 
     def _switched_step(self, src: Source, r: int, g, z: int) -> None:
-        """A step of the switched reference ``r``: switch where due, else advance the active sub-generator."""
-        tail = z + sum(sub.step_draws for sub in g.generators)      # one switch's worth of draws
+        """A step of switched reference ``r``: where due, switch (after all step draws), else advance the active one."""
         src(f"RM[{r}, 1, i] = elapsed(RM[{r}, 1, i], tau)")
         src(f"if g{r}_due(GP{r}, RM[{r}, 1, i], RM[{r}, 3, i]):")
         src.depth += 1
-        for d in range(g.switch_draws):
-            src(f"u{d} = uniform(S[{tail + d}, i])")
-        src(f"RM[{r}, 2, i], RM[{r}, 3, i] = g{r}_choose(GP{r}, u0, u1, RM[{r}, 1, i])")
-        self._restart(src, r, g, [f"u{d}" for d in range(2, g.switch_draws)])
+        self._switch(src, r, g)
         src.depth -= 1
         off = z
         for k, sub in enumerate(g.generators):

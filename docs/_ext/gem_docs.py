@@ -251,6 +251,8 @@ def _flatten(row: dict, prefix: str = "") -> dict[str, object]:
 def _cell(value: object) -> str:
     if isinstance(value, float):
         return f"{value:,.0f}" if abs(value) >= 100 else _num(value)
+    if value == "":
+        return "—"          # not measured for this row (an empty literal would read as a transition)
     return f"``{value}``" if isinstance(value, str) else str(value)
 
 

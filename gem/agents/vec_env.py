@@ -40,6 +40,13 @@ class SB3VecEnv(VecEnv):
     Example:
         >>> venv = SB3VecEnv(gem.make_vec_env(num_envs=4, max_episode_steps=500, task="CC"))
         >>> model = DDPG("MlpPolicy", venv)
+
+    Threads: gem steps on one thread by default and leaves PyTorch's settings alone. When the
+    learner shares a few cores with the environment and other work, PyTorch's intra-op threads
+    can cost more than they give: PPO on 256 environments beside a busy process trained at 29,000
+    timesteps/s with torch's two default threads and at 150,000 after ``torch.set_num_threads(1)``
+    (2-vCPU Intel Xeon VM, 2026-11-30, ``benchmarks/contention.py``; on the idle machine 190,000
+    and 150,000). Set it in your training script if that is your situation.
     """
 
     def __init__(self, venv: GemVectorEnv):

@@ -86,11 +86,15 @@ _SLOW = pytest.mark.slow     # each vectorised kernel compiles for 10-25 s; two 
                  False, marks=_SLOW),
     pytest.param(dict(motor="SynRM", task="CC", action_type="Finite", interlocking_time=1e-6), True, marks=_SLOW),
     (dict(motor="ExtExDc", task="CC", interlocking_time=3e-6), False),
+    (dict(motor="PMSM", task="CC", action_frame="dq", randomize={"r_s": gem.envs.Uniform(0.015, 0.025)}), False),
     pytest.param(dict(motor="SeriesDc", task="SC", solver="euler", substeps=3, reward_power=1.5), True,
                  marks=_SLOW),
 ])
 def test_vectorised_kernel_equals_numpy(monkeypatch, kwargs, parallel):
-    """The vectorised kernel over several blocks (4, 4, 2 environments), serial and threaded."""
+    """The vectorised kernel over several blocks (4, 4, 2 environments), serial and threaded.
+
+    For continuous converters it gathers the environments' arrays into rows and runs the converter
+    over the rows (the dq case also gathers the voltage limits)."""
     monkeypatch.setattr("gem.envs.kernel.runtime.VECTORISE_FROM", 4)
     monkeypatch.setattr("gem.envs.kernel.layout.BLOCK", 4)
     fast, slow = _pair(10, threaded=parallel, **kwargs)

@@ -128,6 +128,8 @@ class TaskComponents:
         for name, fn in self.functions.items():
             if name.startswith("m_"):
                 out[f"v_{name[2:]}"] = toolchain.jit_function(fn, vector)
+            elif name.startswith(("cv_", "l_speed", "dq_action_to_b6")):     # the converter loop's
+                out[f"v_{name}"] = toolchain.jit_function(fn, vector)
         out["v_gauss"] = toolchain.jit_function(standard_normal, vector)
         out.update({f"{name}T": type(p) for name, p in self.params.items()})
         out.update({layout.function_name(name, field): toolchain.jit_function(fn)

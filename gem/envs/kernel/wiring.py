@@ -28,7 +28,7 @@ from gem.envs.kernel.layout import Constants, Rows
 from gem.envs.kernel.wiring_task import Source, TaskWiring, tup
 from gem.envs.task import DriveTask
 
-LOOPS = ("deriv", "draws", "integrate", "physical", "outcome")
+LOOPS = ("deriv", "draws", "gather", "convert", "integrate", "physical", "outcome")
 """The generated helper functions compiled separately from ``kernel``."""
 
 KERNEL_ARGS = ("X, W, T, SW, PH, A, LIM, USUP, REF, RM, LAST, STEPS, KEY, CTR, NKEY, NCTR, OBS, REW, TERM, "
@@ -58,15 +58,27 @@ class Wiring(TaskWiring):
         index = "i = np.uint64(lo + ii)" if vector else "i = lo + ii"
         src = Source()
         self._deriv(src)
-        converter = Source(depth=4)     # loop 1's body, generated first: it allocates the voltage rows
-        self._converter(converter)
-        bodies = {"integrate": self._integration(index), "physical": self._loop(index, self._physical, ("MP",)),
-                  "outcome": self._loop(index, self._outcome)}
-        calls = {"integrate": f"integrate(lo, hi, S, SX1, CF, CI, PE, {self._block_args(('MP', 'LP'))})",
+        # loop 1 first: it allocates the voltage rows. Vectorised (continuous converters): a scalar
+        # loop gathers the environments' (num_envs, k) arrays into scratch rows, then the converter
+        # runs over the rows; else it is the body of a per-environment loop inside ``kernel``.
+        soa = vector and not self.task.drive.converter.finite
+        converter = Source(depth=4)
+        bodies: dict[str, Source] = {}
+        calls: dict[str, str] = {}
+        if soa:
+            bodies["gather"] = self._loop("i = lo + ii", self._gather)
+            bodies["convert"] = self._loop(index, lambda body: self._converter(body, soa=True), ("MP", "LP"))
+            calls["gather"] = "gather(lo, hi, X, W, A, LIM, S, SX0, SX1)"
+            calls["convert"] = f"convert(lo, hi, S, SX0, USUP, T, CF, CI, PE, {self._block_args(('MP', 'LP'))})"
+        else:
+            self._converter(converter)
+        bodies.update({"integrate": self._integration(index), "physical": self._loop(index, self._physical, ("MP",)),
+                       "outcome": self._loop(index, self._outcome)})
+        calls.update({"integrate": f"integrate(lo, hi, S, SX1, CF, CI, PE, {self._block_args(('MP', 'LP'))})",
                  "physical": f"physical(lo, hi, S, SX0, SX1, SPH, USUP, CF, CI, PE, {self._block_args(('MP',))})",
                  "outcome": "outcome(lo, hi, X, W, T, PH, LIM, REF, LAST, A, STEPS, OBS, REW, TERM, TRUNC, FIN, "
                             "S, SX1, SPH, CF, CI, RWP, "
-                            + "".join(f"CP{k}, " for k in range(len(self.task.constraints))) + ")"}
+                            + "".join(f"CP{k}, " for k in range(len(self.task.constraints))) + ")"})
         if self.n_draws or self.n_noise:
             bodies = {"draws": self._draws(index), **bodies}
             calls = {"draws": "draws(lo, hi, KEY, CTR, NKEY, NCTR, S)", **calls}
@@ -81,7 +93,7 @@ class Wiring(TaskWiring):
         return src.text()
 
     # ------------------------------------------------------------------ kernel skeleton
-    def _kernel(self, src: Source, converter: Source, calls: dict[str, str]) -> None:
+    def _kernel(self, src: Source, converter: Source, calls: dict[str, str]) -> None:  # noqa: C901
         src(f"def kernel({KERNEL_ARGS}):")
         src.depth += 1
         src.extend(self.constants.names())
@@ -105,12 +117,16 @@ class Wiring(TaskWiring):
         src.depth += 1
         if "draws" in calls:
             src(f"{calls['draws']}    # 0. the step's random draws")
-        src("for ii in range(hi - lo):    # 1. converter: actions -> voltages (per environment)")
-        src("    i = lo + ii")
-        src.depth += 1
-        src.extend(self._env_params(("MP", "LP")))
-        src.depth -= 1
-        src.extend(converter.lines, absolute=True)
+        if "convert" in calls:
+            src(f"{calls['gather']}    # 1. converter: the environments' arrays into rows,")
+            src(f"{calls['convert']}    #    then actions -> voltages")
+        else:
+            src("for ii in range(hi - lo):    # 1. converter: actions -> voltages (per environment)")
+            src("    i = lo + ii")
+            src.depth += 1
+            src.extend(self._env_params(("MP", "LP")))
+            src.depth -= 1
+            src.extend(converter.lines, absolute=True)
         for what, name in (("2. solver", "integrate"), ("3. physical state", "physical"),
                            ("4. reward, constraints, observed states", "outcome")):
             src(f"{calls[name]}    # {what}")
@@ -172,39 +188,72 @@ class Wiring(TaskWiring):
         src.depth -= 1
         src("")
 
-    def _converter(self, src: Source) -> None:
-        """Loop 1 body: the converter's terminal voltages of environment ``i`` per segment, into ``S``."""
+    def _gathered(self) -> dict[str, tuple[int, list[str]]]:
+        """What :meth:`_gather` copies into rows of ``S``: name → (first row, source expressions)."""
+        drive, task = self.task.drive, self.task
+        n_act = len(drive.converter.topology.action_low) if task.action_frame != "dq" else 2
+        out = {"w0": ["W[i]"], "act": [f"A[i, {k}]" for k in range(n_act)]}
+        if task.action_frame == "dq":
+            idx = drive.index
+            out["lim"] = [f"LIM[i, {idx['u_sd']}]", f"LIM[i, {idx['u_sup']}]"]
+        return {name: (self.rows(name, len(exprs)), exprs) for name, exprs in out.items()}
+
+    def _gather(self, src: Source) -> None:
+        """Loop 1a body: environment ``i``'s state, speed, action (and dq limits) into scratch rows."""
+        for j in range(self.kx):
+            src(f"x = X[i, {j}]")
+            src(f"SX0[{j}, i] = x")
+            src(f"SX1[{j}, i] = x")
+        for row, exprs in self._gathered().values():
+            for k, e in enumerate(exprs):
+                src(f"S[{row + k}, i] = {e}")
+
+    def _converter(self, src: Source, soa: bool = False) -> None:  # noqa: C901 - one straight-line generator
+        """Loop 1 body: the converter's terminal voltages of environment ``i`` per segment, into ``S``.
+
+        ``soa``: read the state, speed and action from the rows :meth:`_gather` filled (and call the
+        inlined ``v_`` copies of the functions, so that the loop vectorises).
+        """
         drive, task = self.task.drive, self.task
         conv = drive.converter
         topo = conv.topology
         n_out, n_legs = topo.n_out, topo.n_legs
         xs = [f"x{j}" for j in range(self.kx)]
+        fn = "v_" if soa else ""
         src("u_sup = USUP[i]")
-        src("w0 = W[i]")
-        for j, name in enumerate(xs):
-            src(f"{name} = X[i, {j}]")
+        if soa:
+            rows = {name: (row, len(exprs)) for name, (row, exprs) in self._gathered().items()}
+            src(f"w0 = S[{rows['w0'][0]}, i]")
+            for j, name in enumerate(xs):
+                src(f"{name} = SX0[{j}, i]")
+            act = [f"S[{rows['act'][0] + k}, i]" for k in range(rows["act"][1])]
+            lim = [f"S[{rows['lim'][0] + k}, i]" for k in range(2)] if "lim" in rows else []
+        else:
+            src("w0 = W[i]")
+            for j, name in enumerate(xs):
+                src(f"{name} = X[i, {j}]")
+            n_act = 2 if task.action_frame == "dq" else len(topo.tables) if conv.finite else len(topo.action_low)
+            act = [f"A[i, {k}]" for k in range(n_act)]
+            lim = [f"LIM[i, {drive.index[n]}]" for n in ("u_sd", "u_sup")] if task.action_frame == "dq" else []
         xm = xs[self.kx - self.km:]
         src(f"xm0 = {tup(xm)}")
         if "m_terminal_currents" in self.parts.functions:
-            src("ito = m_terminal_currents(MP, xm0)")
+            src(f"ito = {'v_' if soa else 'm_'}terminal_currents(MP, xm0)")
         else:
             src(f"ito = {tup(xm[:n_out])}")
         if task.action_frame == "dq":
-            idx = drive.index
             pole_pairs = drive.motor.pole_pairs_param
             pp = f"MP.{pole_pairs}" if pole_pairs in self.constants.params["MP"]._fields else "1.0"
-            src(f"act = dq_action_to_b6(A[i, 0], A[i, 1], {xm[-1]}, w0, {pp}, tau, LIM[i, {idx['u_sd']}], "
-                f"LIM[i, {idx['u_sup']}])")
+            src(f"act = {fn}dq_action_to_b6({act[0]}, {act[1]}, {xm[-1]}, w0, {pp}, tau, {lim[0]}, {lim[1]})")
         else:
-            n_act = len(topo.tables) if conv.finite else len(topo.action_low)
-            src(f"act = {tup(f'A[i, {k}]' for k in range(n_act))}")
+            src(f"act = {tup(act)}")
         for leg in range(n_legs):
-            src(f"il{leg} = cv_dot(CMT[{leg}], ito)")
+            src(f"il{leg} = {fn}cv_dot(CMT[{leg}], ito)")
         if not conv.finite:
             for leg in range(n_legs):
                 k = int(topo.leg_action[leg])
-                src(f"d{leg} = cv_duty(act[{k}], CLOW[{k}], CHIGH[{k}], CGAIN[{leg}], CBIAS[{leg}])")
-                src(f"v{leg} = cv_leg(d{leg}, il{leg}, CFULL[{leg}], shift)")
+                src(f"d{leg} = {fn}cv_duty(act[{k}], CLOW[{k}], CHIGH[{k}], CGAIN[{leg}], CBIAS[{leg}])")
+                src(f"v{leg} = {fn}cv_leg(d{leg}, il{leg}, CFULL[{leg}], shift)")
             segments = [tup(f"v{leg}" for leg in range(n_legs))]
         else:
             col = 0
@@ -221,21 +270,22 @@ class Wiring(TaskWiring):
             src(f"legs{g} = {legs}")
             row = self.rows(f"u{g}", n_out)
             for o in range(n_out):
-                src(f"u{g}_{o} = cv_terminal(u_sup, CM[{o}], CO[{o}], legs{g})")
+                src(f"u{g}_{o} = {fn}cv_terminal(u_sup, CM[{o}], CO[{o}], legs{g})")
                 src(f"S[{row + o}, i] = u{g}_{o}")
         r_um = self.rows("um", n_out)
         for o in range(n_out):
             src(f"S[{r_um + o}, i] = " + (f"cv_mean(u0_{o}, u1_{o}, share)" if len(segments) == 2 else f"u0_{o}"))
         z = f"S[{self.rows.first['z']}, i]" if self.load_draws else "0.0"
         if drive.load.prescribed:
-            src(f"w1 = l_speed(LP, T[i] + tau, w0, tau, {z})")
+            src(f"w1 = {fn}l_speed(LP, T[i] + tau, w0, tau, {z})")
         else:
             src("w1 = w0")
         src(f"S[{self.rows('w0')}, i] = w0")
         src(f"S[{self.rows('w1')}, i] = w1")
-        for j, x in enumerate(xs):
-            src(f"SX0[{j}, i] = {x}")
-            src(f"SX1[{j}, i] = {x}")
+        if not soa:
+            for j, x in enumerate(xs):
+                src(f"SX0[{j}, i] = {x}")
+                src(f"SX1[{j}, i] = {x}")
 
     def _draws(self, index: str) -> Source:
         """Loop 0: the draws every step takes, into rows ``z`` and ``nz`` of ``S``.

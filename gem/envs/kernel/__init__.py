@@ -28,7 +28,8 @@ Layout of a kernel: the batch is cut into blocks of :data:`~gem.envs.kernel.layo
 environments (threads, when ``threaded=True``, take whole blocks) and each block runs up to six
 loops (see :mod:`~gem.envs.kernel.wiring`). Loops 0 and 2–4 are separate functions over
 structure-of-arrays scratch rows with branch-free bodies, so that LLVM vectorises loops 0, 2 and
-3 (4 or 8 environments per AVX2 or AVX-512 instruction). That needs the polynomials of
+3, and loop 1 for continuous converters, which a short scalar loop first gathers into rows (4 or 8
+environments per AVX2 or AVX-512 instruction). That needs the polynomials of
 :mod:`~gem.envs.kernel.kernel_numpy` (the C library's functions are opaque calls), unsigned
 indices (numba's negative-index wraparound is a select LLVM cannot vectorise), ``range(hi - lo)``
 loops, and more run-time overlap checks than LLVM allows by default

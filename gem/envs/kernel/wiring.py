@@ -11,7 +11,9 @@ states there are, which rows of the scratch arrays hold what, and which loop run
 Per block of environments the kernel runs up to six loops (:mod:`gem.envs.kernel`):
 
 0. ``draws``: the random draws every step takes (load, references, observation noise);
-1. converter: actions → terminal voltages of each integration segment;
+1. converter: actions → terminal voltages of each integration segment (vectorised kernels of
+   continuous converters: ``gather`` copies the environments' state, speed and action into rows,
+   then ``convert`` runs over the rows; otherwise per environment inside ``kernel``);
 2. ``integrate``: the solver's stages over the period (the Butcher tableau unrolled);
 3. ``physical``: currents, voltages, torque of the new state (the motor's methods);
 4. ``outcome``: normalisation, constraints, reward, episode ends, observed states;

@@ -121,7 +121,3 @@ class EnvRandom:
         z = self.normal(1, idx)[:, 0]
         u = np.array([normal_to_uniform(v) for v in z.tolist()])
         return low + (high - low) * u
-
-    def integers(self, idx: np.ndarray, n: int) -> np.ndarray:
-        """One integer in ``[0, n)`` per environment in ``idx``."""
-        return np.minimum((self.uniform(idx) * n).astype(np.int64), n - 1)

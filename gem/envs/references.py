@@ -85,7 +85,7 @@ class ReferenceGenerator:
 
     def advance(self, mem: Memory, rnd: EnvRandom, tau: float) -> np.ndarray:
         """Moves every environment one period ``tau`` ahead and returns the new values."""
-        normals = tuple(rnd.normal(self.step_draws).T)
+        normals = tuple(rnd.normal(self.step_draws).T) if self.step_draws else ()
         rows = self.advance_columns(tuple(mem[name] for name in self.rows), normals, tau)
         for name, value in zip(self.rows, rows, strict=True):
             mem[name][:] = value

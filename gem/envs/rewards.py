@@ -86,7 +86,7 @@ class WeightedSumOfErrors:
     @property
     def reward_range(self) -> tuple[float, float]:
         """Range of the per-step reward outside violations."""
-        return (-float(np.sum(self.weights)), 0.0)
+        return (-self.total_weight, 0.0)
 
     @property
     def total_weight(self) -> float:

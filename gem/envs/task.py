@@ -15,14 +15,12 @@ from gem.envs.constraints import Constraint
 from gem.envs.randomization import INERTIAS, RandomParameter
 from gem.envs.references import ReferenceGenerator
 from gem.envs.rewards import WeightedSumOfErrors
-from gem.physical_systems.converters import FiniteConverter
 from gem.physical_systems.drive_system import DriveSystem
 from gem.physical_systems.noise import GaussianNoise
 
 OBS_BOUND = 2.0
 """Normalised observations are clipped to ``[-OBS_BOUND, OBS_BOUND]``: in range, states lie in
 [-1, 1]; the margin lets the agent see an overshoot before the limit constraint ends the episode."""
-
 
 
 def normalised(value, limit):
@@ -122,6 +120,11 @@ class DriveTask:
         return self.drive.converter.action_space
 
     @property
+    def discrete_action(self) -> bool:
+        """The action picks switch states (a finite converter in its own frame), not duty cycles."""
+        return self.drive.converter.finite and self.action_frame != "dq"
+
+    @property
     def action_size(self) -> int:
         """Length of the last-action feature."""
         space = self.action_space
@@ -159,8 +162,8 @@ class DriveTask:
 
     def action_features(self, action: np.ndarray) -> np.ndarray:
         """Last-action feature: the continuous action, or one-hot codes of finite actions."""
-        conv = self.drive.converter
-        if self.action_frame == "dq" or not isinstance(conv, FiniteConverter):
+        if not self.discrete_action:
             return action.astype(float)
-        parts = [one_hot(action[:, k], j) for k, t in enumerate(conv.topology.tables) for j in range(len(t))]
+        tables = self.drive.converter.topology.tables
+        parts = [one_hot(action[:, k], j) for k, t in enumerate(tables) for j in range(len(t))]
         return np.stack(parts, axis=1)

@@ -256,8 +256,8 @@ class GemVectorEnv(VectorEnv):
             if self.drive.load.prescribed:      # a speed profile that returned inf or NaN is an error, as in NumPy
                 omega = kernel.fph[:, 0] if self.autoreset else self._state.physical[:, 0]
                 self.drive.check_speed(np.where(kernel.fin, 0.0, omega), self._state.t)
-        done = kernel.term[0] or kernel.trunc[0]
         if self.dashboard is not None:    # env 0 as it ended the step (the kernel may have reset it)
+            done = kernel.term[0] or kernel.trunc[0]
             final = done and self.autoreset
             phys = kernel.fph[0] if final else self._state.physical[0]
             ref = kernel.fref[0, :len(self._ref_cols)] if final else self._ref[0]

@@ -224,11 +224,11 @@ class DriveSystem:
 
     def check_speed(self, omega: np.ndarray, t: np.ndarray) -> None:
         """Raises a ValueError naming the load if a prescribed speed is not finite."""
-        bad = ~np.isfinite(omega)
-        if self.load.prescribed and bad.any():
-            idx = np.flatnonzero(bad)
-            raise ValueError(f"{type(self.load).__name__}: the prescribed speed is non-finite in environment(s) "
-                             f"{idx.tolist()} at t = {np.asarray(t)[idx].tolist()} s")
+        if not self.load.prescribed or np.isfinite(omega).all():
+            return
+        idx = np.flatnonzero(~np.isfinite(omega))
+        raise ValueError(f"{type(self.load).__name__}: the prescribed speed is non-finite in environment(s) "
+                         f"{idx.tolist()} at t = {np.asarray(t)[idx].tolist()} s")
 
     def supply_voltage(self, num_envs: int) -> np.ndarray:
         """Supply voltage ``(num_envs,)`` in V (one array, reused by every step)."""

@@ -122,9 +122,9 @@ class ExternalSpeedLoad(MechanicalLoad):
     The profile is called with a ``(num_envs,)`` array of times in the NumPy step and with one
     time (a float) per environment in the compiled step, so write it as arithmetic that works on
     both (``np.sin``, ``np.where``, ...): the compiled step compiles it with numba. A profile that
-    numba cannot compile runs on the NumPy step (with a ``PerformanceWarning``). A profile that
-    returns a non-finite speed makes the state non-finite (``info["nonfinite_state"]``, and the
-    episode terminates); at reset, ``profile(0)`` must be finite.
+    numba cannot compile runs on the NumPy step (with a ``PerformanceWarning``). A non-finite
+    speed from the profile is a ``ValueError`` naming the load and the environments, on both steps
+    (:meth:`~gem.physical_systems.DriveSystem.check_speed`), and at reset.
 
     Attributes:
         profile: Function mapping times (s) to speeds (rad/s).

@@ -36,11 +36,6 @@ def b6_actions(u_alpha, u_beta, u_sup):
     return (u_a - shift) * gain, (u_b - shift) * gain, (u_c - shift) * gain
 
 
-def b6_leg_actions(u_alpha: np.ndarray, u_beta: np.ndarray, u_sup: np.ndarray) -> np.ndarray:
-    """Array form of :func:`b6_actions`: ``(num_envs, 3)`` leg actions."""
-    return np.stack(b6_actions(u_alpha, u_beta, np.asarray(u_sup, dtype=float)), axis=-1)
-
-
 def dq_action_to_b6(a_d, a_q, epsilon, omega, pole_pairs, tau, scale, u_sup):
     """Continuous B6 actions ``(a_a, a_b, a_c)`` for a normalised rotor-frame action ``(a_d, a_q)``.
 
@@ -52,9 +47,3 @@ def dq_action_to_b6(a_d, a_q, epsilon, omega, pole_pairs, tau, scale, u_sup):
     u_d = np.minimum(np.maximum(a_d, -1.0), 1.0) * scale
     u_q = np.minimum(np.maximum(a_q, -1.0), 1.0) * scale
     return b6_actions(*inverse_park(u_d, u_q, angle), u_sup)
-
-
-def dq_to_b6_actions(u_sd: np.ndarray, u_sq: np.ndarray, epsilon: np.ndarray,
-                     u_sup: np.ndarray) -> np.ndarray:
-    """Continuous B6 actions ``(num_envs, 3)`` for a rotor-frame voltage ``(u_sd, u_sq)`` (V) at ``epsilon``."""
-    return b6_leg_actions(*inverse_park(u_sd, u_sq, epsilon), u_sup)

@@ -90,16 +90,16 @@ class TaskComponents:
         f.update({f"cv_{name}": fn for name, fn in conv.column_functions.items()})
         f["r_reward"] = type(task.reward).reward_columns
         f.update({f"c{k}_violated": type(c).violated_columns for k, c in enumerate(task.constraints)})
-        self.reference_params: dict[str, Any] = {}
+        reference_params: dict[str, Any] = {}
         for r, g in enumerate(task.references):
             if is_composite(g):
                 own = {"choose": type(g).choose_columns, "due": type(g).due_columns, "value": type(g).value_columns}
                 f.update({f"g{r}_{name}": fn for name, fn in own.items()})
-                self.reference_params[f"GP{r}"] = toolchain.params_tuple(g, list(own.values()))
+                reference_params[f"GP{r}"] = toolchain.params_tuple(g, list(own.values()))
             for k, sub in enumerate(subgenerators(g)):
                 name = f"g{r}s{k}" if is_composite(g) else f"g{r}"
                 f[f"{name}_start"], f[f"{name}_advance"] = type(sub).start_columns, type(sub).advance_columns
-                self.reference_params[name.replace("g", "GP", 1)] = toolchain.params_tuple(
+                reference_params[name.replace("g", "GP", 1)] = toolchain.params_tuple(
                     sub, [f[f"{name}_start"], f[f"{name}_advance"]])
         for k, rp in enumerate(task.randomized):
             toolchain.check_columns(rp.distribution, {})
@@ -112,7 +112,7 @@ class TaskComponents:
             "LP": toolchain.params_tuple(load, [load_fn]),
             "RWP": toolchain.params_tuple(task.reward, [f["r_reward"]]),
             **{f"CP{k}": toolchain.params_tuple(c, [f[f"c{k}_violated"]]) for k, c in enumerate(task.constraints)},
-            **self.reference_params,
+            **reference_params,
             **{f"DP{k}": toolchain.params_tuple(rp.distribution, [f[f"d{k}_sample"]])
                for k, rp in enumerate(task.randomized)},
         }
@@ -122,7 +122,8 @@ class TaskComponents:
     def scope(self, vector: bool) -> dict[str, Any]:
         """The compiled functions and parameter tuple types by their names in the generated source.
 
-        The motor's functions also as ``v_*``: inlined into the loops that must vectorise.
+        The motor's and the converter loop's functions also as ``v_*``: inlined into the loops that
+        must vectorise.
         """
         out: dict[str, Any] = {name: toolchain.jit_function(fn) for name, fn in self.functions.items()}
         for name, fn in self.functions.items():

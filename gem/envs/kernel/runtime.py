@@ -87,7 +87,6 @@ class CompiledStep:
         if toolchain.numba is None:
             raise toolchain.NotCompilable("numba is not installed")
         self.task = task
-        self.finite_action = task.drive.converter.finite and task.action_frame != "dq"
         parts = TaskComponents(task)
         n = arrays.state.x.shape[0]
         self.num_envs = n
@@ -126,7 +125,7 @@ class CompiledStep:
         space = task.action_space
         n_obs = task.observation_space().shape[0]
         width = 1 if space.shape == () else int(np.prod(space.shape))
-        self.A = np.zeros((n, width), np.int64 if self.finite_action else float)
+        self.A = np.zeros((n, width), np.int64 if self.task.discrete_action else float)
         self._a_single = self.A[0].reshape(space.shape)
         self._a_batch = self.A.reshape((n, *space.shape))
         self.obs = np.zeros((n, n_obs), np.float32)
@@ -189,7 +188,7 @@ class CompiledStep:
                 (nothing is changed then).
         """
         view = self._a_single if single else self._a_batch
-        if np.shape(actions) == view.shape and (not self.finite_action or _is_integer(actions)):
+        if np.shape(actions) == view.shape and (not self.task.discrete_action or _is_integer(actions)):
             view[...] = actions
         else:
             self.A[...] = check(np.asarray(actions)[None] if single else actions)

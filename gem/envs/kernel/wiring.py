@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from gem.envs.kernel.components import TaskComponents
-from gem.envs.kernel.layout import Constants, Rows
+from gem.envs.kernel.layout import Constants, Rows, pad_tables
 from gem.envs.kernel.wiring_task import Source, TaskWiring, tup
 from gem.envs.task import DriveTask
 
@@ -56,7 +56,7 @@ class Wiring(TaskWiring):
         self.rows("nz", self.n_noise)
 
     def source(self, vector: bool) -> str:
-        """The kernel source; ``vector``: loops 0, 2 and 3 written for LLVM's vectoriser."""
+        """The kernel source; ``vector``: loops 0, 2, 3 (1 too for continuous converters) written to vectorise."""
         index = "i = np.uint64(lo + ii)" if vector else "i = lo + ii"
         src = Source()
         self._deriv(src)
@@ -76,11 +76,12 @@ class Wiring(TaskWiring):
             self._converter(converter)
         bodies.update({"integrate": self._integration(index), "physical": self._loop(index, self._physical, ("MP",)),
                        "outcome": self._loop(index, self._outcome)})
-        calls.update({"integrate": f"integrate(lo, hi, S, SX1, CF, CI, PE, {self._block_args(('MP', 'LP'))})",
-                 "physical": f"physical(lo, hi, S, SX0, SX1, SPH, USUP, CF, CI, PE, {self._block_args(('MP',))})",
-                 "outcome": "outcome(lo, hi, X, W, T, PH, LIM, REF, LAST, A, STEPS, OBS, REW, TERM, TRUNC, FIN, "
-                            "S, SX1, SPH, CF, CI, RWP, "
-                            + "".join(f"CP{k}, " for k in range(len(self.task.constraints))) + ")"})
+        constraint_params = "".join(f"CP{k}, " for k in range(len(self.task.constraints)))
+        calls.update({
+            "integrate": f"integrate(lo, hi, S, SX1, CF, CI, PE, {self._block_args(('MP', 'LP'))})",
+            "physical": f"physical(lo, hi, S, SX0, SX1, SPH, USUP, CF, CI, PE, {self._block_args(('MP',))})",
+            "outcome": "outcome(lo, hi, X, W, T, PH, LIM, REF, LAST, A, STEPS, OBS, REW, TERM, TRUNC, FIN, "
+                       f"S, SX1, SPH, CF, CI, RWP, {constraint_params})"})
         if self.n_draws or self.n_noise:
             bodies = {"draws": self._draws(index), **bodies}
             calls = {"draws": "draws(lo, hi, KEY, CTR, NKEY, NCTR, S)", **calls}
@@ -255,7 +256,7 @@ class Wiring(TaskWiring):
             for leg in range(n_legs):
                 k = int(topo.leg_action[leg])
                 src(f"d{leg} = {fn}cv_duty(act[{k}], CLOW[{k}], CHIGH[{k}], CGAIN[{leg}], CBIAS[{leg}])")
-                src(f"v{leg} = {fn}cv_leg(d{leg}, il{leg}, CFULL[{leg}], shift)")
+                src(f"v{leg} = {fn}cv_leg(d{leg}, il{leg}, CFULL[{leg}], share)")   # t_il / tau
             segments = [tup(f"v{leg}" for leg in range(n_legs))]
         else:
             col = 0
@@ -387,8 +388,6 @@ class Wiring(TaskWiring):
 def constants(task: DriveTask, parts: TaskComponents, num_envs: int, max_steps: int, autoreset: bool,
               noise_scale: np.ndarray | None, block: int) -> Constants:
     """The numbers the kernel reads, packed (see :class:`~gem.envs.kernel.layout.Constants`)."""
-    from gem.envs.kernel.layout import pad_tables
-
     drive = task.drive
     topo, conv = drive.converter.topology, drive.converter
     t_il = float(np.max(conv.interlocking_time))
@@ -404,7 +403,7 @@ def constants(task: DriveTask, parts: TaskComponents, num_envs: int, max_steps: 
         CM=topo.matrix, CMT=np.ascontiguousarray(topo.matrix.T), CO=topo.offset, CGAIN=topo.duty_gain,
         CBIAS=topo.duty_bias, CLOW=topo.action_low, CHIGH=topo.action_high,
         CFULL=topo.full_leg.astype(np.int64), TAB=pad_tables(topo.tables),
-        shift=t_il / float(drive.tau), share=t_il / float(drive.tau), interlock=int(conv._interlocking),
+        share=t_il / float(drive.tau), interlock=int(conv._interlocking),
         SEGD=np.array([t_il, drive.tau - t_il] if two else [drive.tau], float),
         SEGS=np.array([0.0, 0.0 + t_il] if two else [0.0], float),
         NS=noise_scale if noise_scale is not None else np.zeros(1),

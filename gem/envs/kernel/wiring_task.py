@@ -50,7 +50,6 @@ class TaskWiring:
         self.n_draws = self.load_draws + sum(g.step_draws for g in task.references)
         self.n_noise = len(task.observed) if task.noise is not None else 0
         self.two_segments = self.has_two_segments(task)
-        self.finite_action = task.drive.converter.finite and task.action_frame != "dq"
 
     @staticmethod
     def has_two_segments(task: DriveTask) -> bool:
@@ -63,7 +62,7 @@ class TaskWiring:
         topo = self.task.drive.converter.topology
         src("for i in range(A.shape[0]):")
         src.depth += 1
-        if self.finite_action:
+        if self.task.discrete_action:
             for k, table in enumerate(topo.tables):
                 src(f"if A[i, {k}] < 0 or A[i, {k}] >= {len(table)}:")
                 src("    return 0, 0, i")
@@ -88,7 +87,7 @@ class TaskWiring:
         src("TERM[i] = viol")
         src("FIN[i] = fin")
         if task.last_action:
-            if self.finite_action:
+            if task.discrete_action:
                 off = 0
                 for k, table in enumerate(task.drive.converter.topology.tables):
                     for j in range(len(table)):

@@ -39,14 +39,13 @@ from __future__ import annotations
 
 import argparse
 import importlib.metadata as md
-import json
 import os
 import platform
 import statistics
 import time
 import warnings
 
-from common import cpu_model, single_env_rate  # benchmarks/common.py, shared with throughput.py
+from common import cpu_model, single_env_rate, write_json  # benchmarks/common.py, shared with throughput.py
 
 GEM_IDS = [
     "Cont-CC-PMSM-v0",
@@ -281,10 +280,8 @@ def main() -> None:
         "wrapper = GymWrapper(control_state=[i_d, i_q]).gym_step (+ reference, reward, "
         "terminated, truncated; no auto reset); warm-up excluded; median of repeats",
     }
-    os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
-    with open(args.out, "w") as f:
-        json.dump({"meta": meta, "gem": gem_rows, "exciting_environments": ee_rows}, f, indent=2)
-    print(f"\nwrote {args.out}")
+    print()
+    write_json(args.out, {"meta": meta, "gem": gem_rows, "exciting_environments": ee_rows})
 
 
 if __name__ == "__main__":

@@ -1,11 +1,13 @@
-"""What ``throughput.py`` (gem) and ``baselines.py`` (the competitors) share: the single-environment
-timing loop and the machine description.
+"""What the benchmark scripts share: the single-environment timing loop, the machine description
+and writing a results file.
 
 Kept free of imports of either library, so the competitors' venv can use it too.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import platform
 import statistics
 import time
@@ -44,3 +46,11 @@ def cpu_model() -> str:
     except OSError:
         pass
     return platform.processor() or platform.machine()
+
+
+def write_json(path: str, data: Any) -> None:
+    """Writes ``data`` as indented JSON to ``path`` (creating its folder) and says so."""
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    with open(path, "w") as f:
+        json.dump(data, f, indent=2)
+    print(f"wrote {path}")

@@ -64,7 +64,7 @@ from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timezone
 from typing import Any
 
-from common import cpu_model  # benchmarks/common.py
+from common import cpu_model, write_json  # benchmarks/common.py
 
 ENV_ID = "gem/Cont-CC-PMSM-v0"
 STEPS_PER_BATCH = 50
@@ -550,10 +550,8 @@ def main() -> None:
     meta["loadavg"]["end"] = os.getloadavg()
     meta["openmp_libraries"] = openmp_libraries()
     meta["finished_utc"] = now()
-    os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
-    with open(args.out, "w") as f:
-        json.dump(results, f, indent=2)
-    print(f"\nload average at the end {os.getloadavg()}; wrote {args.out}")
+    print(f"\nload average at the end {os.getloadavg()}")
+    write_json(args.out, results)
 
 
 if __name__ == "__main__":

@@ -47,7 +47,7 @@ import sys
 import time
 
 import numpy as np
-from common import cpu_model  # benchmarks/common.py
+from common import cpu_model, write_json  # benchmarks/common.py
 
 ENV_ID = "gem/Cont-CC-PMSM-v0"
 SIZES = (1024, 8192, 65536)
@@ -487,10 +487,7 @@ def main() -> None:
             "method": __doc__.split("Method:")[1].strip()}
     out = {"meta": meta, "table": {k: {v: {"median": m, "best": b} for v, (m, b) in row.items()}
                                    for k, row in table.items()}, "runs": runs}
-    os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
-    with open(args.out, "w") as f:
-        json.dump(out, f, indent=2)
-    print(f"wrote {args.out}")
+    write_json(args.out, out)
 
 
 if __name__ == "__main__":

@@ -43,7 +43,7 @@ import tracemalloc
 
 import gymnasium as gym
 import numpy as np
-from common import cpu_model, single_env_rate  # benchmarks/common.py, shared with baselines.py
+from common import cpu_model, single_env_rate, write_json  # benchmarks/common.py, shared with baselines.py
 
 import gem
 
@@ -279,10 +279,7 @@ def main() -> None:  # noqa: C901 - one report, section after section
     meta = {"cpu": cpu_model(), "cpus": os.cpu_count(), "loadavg_start": load, "python": platform.python_version(),
             "numpy": np.__version__, "gem": gem.__version__,
             "method": "random actions, resets included, median of repeats"}
-    os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
-    with open(args.out, "w") as f:
-        json.dump({"meta": meta, "results": rows, **extra}, f, indent=2)
-    print(f"wrote {args.out}")
+    write_json(args.out, {"meta": meta, "results": rows, **extra})
 
 
 if __name__ == "__main__":

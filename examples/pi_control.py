@@ -5,13 +5,14 @@ returns a speed → torque → current → duty-cycle cascade. This script runs 
 the reference and measured speed, the current reference (set by the speed controller) and the
 measured current, and the torque and voltage.
 
-Run with ``python examples/pi_control.py --out pi_control.png`` (``--reference wiener`` for the
-default random-walk reference instead of steps).
+Run with ``python examples/pi_control.py`` (``--reference wiener`` for the default random-walk
+reference instead of steps); the figure goes to ``runs/pi_control.png`` (``--out`` to change it).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 
 import gymnasium as gym
 import matplotlib
@@ -78,6 +79,7 @@ def plot(base, t, states, refs, current_refs, out: str) -> None:
     fig.suptitle(f"{base.spec.id if base.spec else 'gem'}: PI cascade (symmetrical optimum speed loop, "
                  "technical optimum current loop)", fontsize=10)
     fig.tight_layout()
+    os.makedirs(os.path.dirname(out) or ".", exist_ok=True)
     fig.savefig(out, dpi=100)
     print(f"saved {out}")
 
@@ -87,7 +89,8 @@ def main() -> None:
     parser.add_argument("--id", default="gem/Cont-SC-SeriesDc-v0", help="a speed-control id of a one-current DC motor")
     parser.add_argument("--reference", choices=("step", "wiener"), default="step")
     parser.add_argument("--seconds", type=float, default=0.8)
-    parser.add_argument("--out", default="pi_control.png")
+    parser.add_argument("--out", default=os.path.join("runs", "pi_control.png"),
+                        help="figure file (default: runs/pi_control.png; runs/ is ignored by git)")
     args = parser.parse_args()
     plot(*run(args.id, args.reference, args.seconds), out=args.out)
 

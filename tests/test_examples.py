@@ -1,9 +1,9 @@
 """Every script in ``examples/`` runs (small budgets), and the custom-motor example works in single and vector mode.
 
 Each example runs as a subprocess, as a user would start it, in a temporary folder (files it writes
-to relative paths land there), with the arguments in ``SMALL_BUDGET`` (none by default) and
-``GEM_SMALL_BUDGET=1`` in its environment, which an example may read to shrink its budget instead
-of taking arguments. A new example is picked up automatically; give it an entry in
+to relative paths land there, and must be below ``runs/``, which git ignores), with the arguments in
+``SMALL_BUDGET`` (none by default) and ``GEM_SMALL_BUDGET=1`` in its environment, which an example
+may read to shrink its budget instead of taking arguments. A new example is picked up automatically; give it an entry in
 ``SMALL_BUDGET`` if its default run takes more than a few seconds.
 """
 
@@ -35,11 +35,15 @@ TIMEOUT_S = 600
 
 @pytest.mark.parametrize("script", EXAMPLES, ids=[p.name for p in EXAMPLES])
 def test_example_runs(script: Path, tmp_path: Path):
-    env = {**os.environ, "MPLBACKEND": "Agg", "GEM_SMALL_BUDGET": "1"}
+    # the gem of this checkout, whichever one the interpreter has installed
+    path = os.pathsep.join(filter(None, (str(ROOT), os.environ.get("PYTHONPATH"))))
+    env = {**os.environ, "MPLBACKEND": "Agg", "GEM_SMALL_BUDGET": "1", "PYTHONPATH": path}
     proc = subprocess.run([sys.executable, str(script), *SMALL_BUDGET.get(script.name, [])], cwd=tmp_path, env=env,
                           capture_output=True, text=True, timeout=TIMEOUT_S)
     assert proc.returncode == 0, f"{script.name} failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}"
     assert proc.stdout.strip(), f"{script.name} printed nothing"
+    stray = sorted(p.name for p in tmp_path.iterdir() if p.name != "runs")
+    assert not stray, f"{script.name} wrote {stray} into the current folder (outputs go below runs/, ignored by git)"
 
 
 # ------------------------------------------------------------------ the custom motor of the tutorial

@@ -146,11 +146,19 @@ def parse_randomize(randomize: Mapping[str, Any] | None, motor: Any, load: Any) 
                              "or an object with sample_columns(z) and centre)")
         if name in motor_names:
             out.append(RandomParameter("motor", name, dist))
+            positive, nonnegative = motor.positive_params, motor.nonnegative_params
         elif name in load_names:
             out.append(RandomParameter("load", name, dist))
+            positive, nonnegative = (), load._nonnegative()
         else:
             raise ValueError(f"randomize names unknown parameter {name!r}; motor: {list(motor_names)}, "
                              f"load: {list(load_names)}")
+        low = getattr(dist, "low", None)
+        if low is not None and (name in positive and low <= 0 or name in nonnegative and low < 0):
+            rule = "> 0" if name in positive else ">= 0"
+            raise ValueError(f"randomize[{name!r}] = {dist!r} can draw values down to {low}, but {name} must be "
+                             f"{rule}: give the distribution a low bound (Normal(mean, std, low=...)), or use "
+                             "LogUniform")
     return tuple(out)
 
 

@@ -38,6 +38,8 @@ class ReferenceGenerator:
     high: float | None = None
 
     def __post_init__(self) -> None:
+        for name in ("low", "high"):
+            check_normalised(self, name, getattr(self, name))
         if self.low is not None and self.high is not None and not self.low <= self.high:
             raise ValueError(f"{type(self).__name__}: low ({self.low}) must be <= high ({self.high})")
 
@@ -92,6 +94,41 @@ class ReferenceGenerator:
         return mem["value"]
 
 
+def check_normalised(gen: ReferenceGenerator, name: str, value: float | None) -> None:
+    """Raises a ValueError unless ``value`` (an attribute of ``gen``) is ``None`` or a number in [-1, 1].
+
+    References are normalised (state / limit): ±1 is the referenced state's limit.
+    """
+    if value is None:
+        return
+    owner = type(gen).__name__
+    if isinstance(value, (bool, str)) or not isinstance(value, (int, float, np.number)) or not np.isfinite(value):
+        raise ValueError(f"{owner}: {name} must be a finite number, got {value!r}")
+    if not -1.0 <= value <= 1.0:
+        raise ValueError(f"{owner}: {name}={value!r} is outside [-1, 1]. Reference values are normalised (state / "
+                         "limit), so ±1 is the referenced state's limit and the observation holds references in "
+                         "[-1, 1]; to reference a state beyond its default limit, raise the limit (limit_values=...)")
+
+
+def check_range(gen: ReferenceGenerator, name: str, strict: bool = True, highest: float = np.inf) -> None:
+    """Raises a ValueError unless the attribute ``name`` of ``gen`` is a pair of finite numbers ``0 < low <= high``.
+
+    Args:
+        gen: The generator.
+        name: Attribute name (a ``(low, high)`` pair).
+        strict: Require ``low > 0``; ``False`` allows ``low = 0``.
+        highest: Largest allowed ``high``.
+    """
+    owner, value = type(gen).__name__, getattr(gen, name)
+    try:
+        lo, hi = (float(v) for v in value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{owner}: {name} must be a pair (low, high) of numbers, got {value!r}") from None
+    rule = f"{'0 <' if strict else '0 <='} low <= high" + ("" if highest == np.inf else f" <= {highest:g}")
+    if not (np.isfinite(lo) and np.isfinite(hi)) or not (0 < lo if strict else 0 <= lo) or not lo <= hi <= highest:
+        raise ValueError(f"{owner}: {name} must be finite numbers with {rule}, got {value!r}")
+
+
 def elapsed(t, tau):
     """The time ``t`` one period ``tau`` later (s)."""
     return t + tau
@@ -104,13 +141,29 @@ def clip(value, low, high):
 
 @dataclass(frozen=True, kw_only=True)
 class ConstReference(ReferenceGenerator):
-    """Constant reference ``value`` (normalised)."""
+    """Constant reference ``value`` (normalised: state / limit, in [-1, 1]), used as given.
+
+    A value outside [-1, 1], or outside ``[low, high]`` when those are given, is an error. Left to
+    the task, ``low``/``high`` become the task's default range widened to include ``value`` (the
+    range sets the reward's error scale: see :class:`~gem.envs.rewards.WeightedSumOfErrors`).
+    """
 
     value: float = 0.5
     start_draws: ClassVar[int] = 0
 
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.value is None:
+            raise ValueError("ConstReference: value must be a number in [-1, 1], got None")
+        check_normalised(self, "value", self.value)
+        lo = -1.0 if self.low is None else self.low
+        hi = 1.0 if self.high is None else self.high
+        if not lo <= self.value <= hi:
+            raise ValueError(f"ConstReference: value={self.value!r} is outside the range [low, high] = "
+                             f"[{self.low}, {self.high}] you gave")
+
     def start_columns(self, uniforms):
-        """The constant, clipped to the range."""
+        """The constant (inside the range, checked when the task is built)."""
         return clip(self.value, self.low, self.high), 0.0
 
 
@@ -129,9 +182,7 @@ class WienerReference(ReferenceGenerator):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        lo, hi = self.sigma_range
-        if not 0 < lo <= hi:
-            raise ValueError(f"WienerReference: sigma_range must satisfy 0 < low <= high, got {self.sigma_range}")
+        check_range(self, "sigma_range")
 
     def start_columns(self, uniforms):
         """Random start value and σ (:func:`wiener_start`)."""
@@ -207,10 +258,8 @@ class PeriodicReference(ReferenceGenerator):
         super().__post_init__()
         if self.shape not in SHAPES:
             raise ValueError(f"PeriodicReference: unknown shape {self.shape!r}; choose from {sorted(SHAPES)}")
-        if not 0 <= self.amplitude_range[0] <= self.amplitude_range[1] <= 1:
-            raise ValueError("PeriodicReference: amplitude_range must lie in [0, 1]")
-        if not 0 < self.frequency_range[0] <= self.frequency_range[1]:
-            raise ValueError("PeriodicReference: frequency_range must be positive")
+        check_range(self, "amplitude_range", strict=False, highest=1.0)
+        check_range(self, "frequency_range")
 
     @property
     def shape_code(self) -> int:
@@ -275,8 +324,26 @@ class SwitchedReference(ReferenceGenerator):
         super().__post_init__()
         if not self.generators:
             raise ValueError("SwitchedReference needs at least one sub-generator")
-        if self.p is not None and (len(self.p) != len(self.generators) or not np.isclose(sum(self.p), 1)):
-            raise ValueError("SwitchedReference: p must have one probability per generator and sum to 1")
+        for k, g in enumerate(self.generators):
+            if not isinstance(g, ReferenceGenerator):
+                raise ValueError(f"SwitchedReference: sub-generator {k} is not a reference generator: {g!r}")
+            if self.state is not None and g.state not in (None, self.state):
+                raise ValueError(f"SwitchedReference: sub-generator {k} references {g.state!r}, the switched "
+                                 f"reference {self.state!r}; all sub-generators reference the same state")
+            given = [v for v in (g.low, g.high, getattr(g, "value", None)) if v is not None]
+            outside = [v for v in given if (self.low is not None and v < self.low)
+                       or (self.high is not None and v > self.high)]
+            if outside:
+                raise ValueError(f"SwitchedReference: sub-generator {k} ({type(g).__name__}) asks for {outside[0]!r}, "
+                                 f"outside the switched reference's range [{self.low}, {self.high}]; widen that "
+                                 "range (low=, high=) or the sub-generator's")
+        if self.p is not None:
+            p = np.asarray(self.p, dtype=float)
+            if p.shape != (len(self.generators),) or not np.all(np.isfinite(p)) or np.any(p < 0) \
+                    or not np.isclose(p.sum(), 1):
+                raise ValueError(f"SwitchedReference: p must have one probability (>= 0) per generator and sum to 1, "
+                                 f"got {self.p!r}")
+        check_range(self, "duration_range")
         if any(isinstance(g, SwitchedReference) for g in self.generators):
             raise ValueError("SwitchedReference: sub-generators cannot be switched references themselves")
         object.__setattr__(self, "generators", tuple(self.generators))

@@ -14,6 +14,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
+from gem.envs import arguments as arg
 from gem.envs.constraints import LimitConstraint, SquaredConstraint, parse_constraints
 from gem.envs.randomization import centres, parse_randomize
 from gem.envs.references import ReferenceGenerator, WienerReference, bind_reference
@@ -127,7 +128,9 @@ def _default_references(drive: DriveSystem, task: str, entry: MotorEntry | None)
 def _bind_all(refs: Sequence[ReferenceGenerator], drive: DriveSystem) -> tuple[ReferenceGenerator, ...]:
     """Fills state names and the default range ``± nominal / limit`` (``[0, ·]`` if non-negative).
 
-    States without a motor limit (voltages, ``u_sup``, ``epsilon``) get the full range.
+    States without a motor limit (voltages, ``u_sup``, ``epsilon``) get the full range. The default
+    range widens to include the constant values the user gives (:class:`ConstReference`, also as
+    sub-generators): they are used as given.
     """
     lim, nom, idx = drive.motor.limits, drive.motor.nominal, drive.index
     out = []
@@ -137,6 +140,16 @@ def _bind_all(refs: Sequence[ReferenceGenerator], drive: DriveSystem) -> tuple[R
         hi = min(abs(nom[g.state] / lim[g.state]), 1.0) if g.state in lim and g.state in nom else 1.0
         hi = float(np.min(hi))
         lo = 0.0 if g.state in drive.motor.nonnegative_states else -hi
+        subs = getattr(g, "generators", None) or (g,)
+        values = [v for sub in subs if (v := getattr(sub, "value", None)) is not None]
+        lo, hi = min([lo, *values]), max([hi, *values])
+        name = type(g).__name__
+        if g.low is not None and g.high is None and g.low > hi:
+            raise ValueError(f"{name}: low={g.low!r} is above the task's default high {hi:.4g} for {g.state!r} "
+                             "(nominal / limit): give high= too")
+        if g.high is not None and g.low is None and g.high < lo:
+            raise ValueError(f"{name}: high={g.high!r} is below the task's default low {lo:.4g} for {g.state!r}: "
+                             "give low= too")
         out.append(bind_reference(g, g.state, lo, hi))
     names = [g.state for g in out]
     if len(set(names)) != len(names):
@@ -175,7 +188,8 @@ def make_task(motor: str | Motor = "SeriesDc", task: str = "SC", action_type: st
         solver: ``"rk4"`` (default), ``"euler"`` or ``"scipy"``.
         substeps: Solver sub-steps per period.
         constraints: State names (limit constraint) and/or constraint objects; ``()`` disables them.
-        noise: Measurement noise on observations (a ``GaussianNoise`` or its sigma).
+        noise: Measurement noise on observations: a ``GaussianNoise`` or its ``sigma`` (one number, or
+            ``{state name: sigma}``), as a fraction of each state's limit.
         reference: One generator or one per referenced state; states left ``None`` follow the task.
         reward_weights: Weight per referenced state (default equal, summing to 1).
         reward_power: Exponent of the error in the reward.
@@ -196,46 +210,80 @@ def make_task(motor: str | Motor = "SeriesDc", task: str = "SC", action_type: st
         raise ValueError(f"unknown task {task!r}; choose from {TASKS}")
     if action_type not in ACTION_TYPES:
         raise ValueError(f"unknown action_type {action_type!r}; choose from {ACTION_TYPES}")
-    m, entry = _build_motor(motor, motor_params, nominal_values, limit_values)
+    tau = TAU[action_type] if tau is None else arg.number("tau", tau, "> 0", per_env=False)
+    u_sup = None if u_sup is None else arg.number("u_sup", u_sup, "> 0")
+    interlocking_time = arg.number("interlocking_time", interlocking_time, ">= 0")
+    m, entry = _build_motor(motor, arg.mapping("motor_params", motor_params),
+                            arg.mapping("nominal_values", nominal_values), arg.mapping("limit_values", limit_values))
+    if u_sup is None:
+        u_sup = entry.u_sup if entry else 60.0
+    arg.instance("load", load, MechanicalLoad, "a load of gem.physical_systems (ConstantSpeedLoad, "
+                 "PolynomialStaticLoad, ...)")
+    arg.instance("converter", converter, cv.Converter, "a converter of gem.physical_systems")
     if load is None:
         if task == "SC":
             load = entry.sc_load() if entry else PolynomialStaticLoad(j_load=1e-4)
         else:
             load = ConstantSpeedLoad(omega_fixed=entry.tc_speed if (entry and task == "TC") else CONSTANT_SPEED)
-    randomized = parse_randomize(randomize, m, load)
+    randomized = parse_randomize(arg.mapping("randomize", randomize), m, load)
     if randomized:      # the drive holds the centres: limits and nominal values follow them
         m, load = replace(m, **centres(randomized, "motor")), replace(load, **centres(randomized, "load"))
-    supply = IdealVoltageSupply(u_nominal=u_sup if u_sup is not None else (entry.u_sup if entry else 60.0))
     conv = converter if converter is not None else default_converter(m, action_type, interlocking_time)
-    drive = DriveSystem(m, conv, load, supply, tau=TAU[action_type] if tau is None else tau,
-                        solver=solver, substeps=substeps)
-    if reference is None:
-        refs = _default_references(drive, task, entry)
-    else:
-        refs = [reference] if isinstance(reference, ReferenceGenerator) else list(reference)
-        defaults = _default_references(drive, task, None)
-        refs = [g if g.state else bind_reference(g, d.state, g.low, g.high)
-                for g, d in zip(refs, defaults + defaults[-1:] * len(refs), strict=False)]
-    refs = _bind_all(refs, drive)
+    drive = DriveSystem(m, conv, load, IdealVoltageSupply(u_nominal=u_sup), tau=tau, solver=solver, substeps=substeps)
+    refs = _bind_all(_user_references(reference, drive, task, entry), drive)
     signed = [g.low < 0 for g in refs]
     if reward is None or isinstance(reward, type):
+        weights = arg.mapping("reward_weights", reward_weights)
+        for name, w in (weights or {}).items():
+            arg.number(f"reward_weights[{name!r}]", w, ">= 0", per_env=False)
         reward = (reward or WeightedSumOfErrors).for_references(
-            [g.state for g in refs], signed, reward_weights, power=reward_power, gamma=gamma,
-            violation_reward=violation_reward)
+            [g.state for g in refs], signed, weights, power=arg.number("reward_power", reward_power, "> 0", False),
+            gamma=gamma, violation_reward=violation_reward)
     elif len(getattr(reward, "weights", ())) != len(refs):
         raise ValueError(f"reward {reward!r} has {len(getattr(reward, 'weights', ()))} weights for "
                          f"{len(refs)} referenced state(s) {[g.state for g in refs]}")
+    constraints = arg.names("constraints", constraints)
     if constraints is None:
         constraints = entry.constraints if entry and entry.constraints is not None else \
             (LimitConstraint(m.current_names),)
-    observed = tuple(observed_states) if observed_states is not None else \
-        (entry.observed if entry and entry.observed else drive.state_names)
-    if isinstance(noise, (int, float)):
-        noise = GaussianNoise(float(noise))
+    observed = arg.names("observed_states", observed_states)
+    if observed is None:
+        observed = entry.observed if entry and entry.observed else drive.state_names
+    if isinstance(noise, Mapping):
+        noise = GaussianNoise(dict(noise))
+    elif noise is not None and not isinstance(noise, GaussianNoise):
+        noise = GaussianNoise(arg.number("noise", noise, ">= 0", per_env=False))
+    last_action = arg.flag("last_action", last_action, allow_none=True)
     return DriveTask(drive=drive, references=refs, reward=reward,
                      constraints=parse_constraints(constraints, drive.state_names), observed=observed,
                      last_action=bool(entry.last_action if (last_action is None and entry) else last_action),
                      noise=noise, task=task, action_frame=action_frame, randomized=randomized)
+
+
+def _user_references(reference: Any, drive: DriveSystem, task: str,
+                     entry: MotorEntry | None) -> list[ReferenceGenerator]:
+    """The generators of ``reference=``; those without a state take the task's referenced states in order.
+
+    Raises:
+        ValueError: If ``reference`` holds something else than generators, or the generators without a
+            state are not exactly one per referenced state that no other generator names.
+    """
+    if reference is None:
+        return _default_references(drive, task, entry)
+    refs = [reference] if isinstance(reference, ReferenceGenerator) else arg.names("reference", reference)
+    bad = [g for g in refs if not isinstance(g, ReferenceGenerator)]
+    if bad:
+        raise ValueError(f"reference must be a reference generator (WienerReference, PeriodicReference, "
+                         f"ConstReference, SwitchedReference, ...) or a list of them, got {bad[0]!r}")
+    named = {g.state for g in refs if g.state}
+    free = [d.state for d in _default_references(drive, task, None) if d.state not in named]
+    unnamed = [g for g in refs if not g.state]
+    if unnamed and len(unnamed) != len(free):
+        raise ValueError(f"reference: {len(unnamed)} generator(s) without a state for the {len(free)} referenced "
+                         f"state(s) {free} of this task: give one per state, in that order, or name the state of "
+                         f"each (state={free[0] if free else 'name'!r})")
+    states = iter(free)
+    return [g if g.state else bind_reference(g, next(states), g.low, g.high) for g in refs]
 
 
 def default_episode_steps(task: str, action_type: str, tau: float | None = None) -> int:
@@ -248,7 +296,8 @@ def make_env(render_mode: str | None = None, compiled: bool = True, **kwargs: An
 
     ``compiled`` as :func:`make_vec_env`; the other arguments as :func:`make_task`.
     """
-    return GemEnv(make_task(**kwargs), render_mode=render_mode, compiled=compiled)
+    arg.check_keywords(kwargs, arg.keyword_names(make_task, make_env), vector=False)
+    return GemEnv(make_task(**kwargs), render_mode=render_mode, compiled=arg.flag("compiled", compiled))
 
 
 def make_vec_env(num_envs: int = 1, max_episode_steps: int | None = None, render_mode: str | None = None,
@@ -264,8 +313,10 @@ def make_vec_env(num_envs: int = 1, max_episode_steps: int | None = None, render
             :class:`~gem.envs.vector_env.GemVectorEnv`).
         **kwargs: Task arguments, as :func:`make_task`.
     """
+    arg.check_keywords(kwargs, arg.keyword_names(make_task, make_vec_env), vector=True)
     return GemVectorEnv(make_task(**kwargs), num_envs=num_envs, max_episode_steps=max_episode_steps,
-                        render_mode=render_mode, compiled=compiled, threaded=threaded)
+                        render_mode=render_mode, compiled=arg.flag("compiled", compiled),
+                        threaded=arg.flag("threaded", threaded))
 
 
 def env_ids() -> list[str]:

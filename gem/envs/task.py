@@ -6,7 +6,10 @@ view; all mutable arrays live in the environment.
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 from gymnasium import spaces
@@ -15,7 +18,7 @@ from gem.envs.constraints import Constraint
 from gem.envs.randomization import INERTIAS, RandomParameter
 from gem.envs.references import ReferenceGenerator
 from gem.envs.rewards import WeightedSumOfErrors
-from gem.physical_systems.drive_system import DriveSystem
+from gem.physical_systems.drive_system import DriveState, DriveSystem
 from gem.physical_systems.noise import GaussianNoise
 
 OBS_BOUND = 2.0
@@ -153,6 +156,39 @@ class DriveTask:
                                            tuple(dict.fromkeys(names["load"])))
         return replace(self, drive=drive)
 
+    def check_initial_state(self, start: DriveState, named: Mapping[str, np.ndarray], limits: np.ndarray) -> None:
+        """Checks an episode start from user values ``named`` against the limits.
+
+        A named state beyond its limit (``|value| > limit``; the angle ``epsilon`` is wrapped, not
+        checked) is an error while the task has constraints (the episode would end at its first
+        step) and a warning when the constraints are off.
+
+        Args:
+            start: The drive state computed from ``named``.
+            named: The user's initial values by state name (SI, finite: :func:`initial_values`).
+            limits: ``(num_envs, n_states)`` state normalisers.
+
+        Raises:
+            ValueError: If the start is beyond a limit while the task has constraints.
+        """
+        index, phys = self.drive.index, start.physical
+        problems = []
+        for name in named:
+            if name in index and name != "epsilon":
+                j = index[name]
+                over = np.flatnonzero(np.abs(phys[:, j]) > limits[:, j])
+                if over.size:
+                    problems.append(f"initial {name} = {phys[over, j].tolist()} is beyond its limit "
+                                    f"±{limits[over, j].tolist()} in environment(s) {over.tolist()}")
+        if not problems:
+            return
+        if self.constraints:
+            raise ValueError("; ".join(problems) + ". The limit constraints would end the episode at its first "
+                             "step: start within the limits, or pass constraints=() to switch them off (then this "
+                             "is a warning)")
+        warnings.warn("; ".join(problems) + f". The constraints are off, so the episode runs (observations are "
+                      f"clipped at ±{OBS_BOUND:g} × the limit)", UserWarning, stacklevel=4)
+
     def observation_space(self) -> spaces.Box:
         """Single-environment observation space (float32)."""
         n_obs = len(self.observed)
@@ -167,3 +203,30 @@ class DriveTask:
         tables = self.drive.converter.topology.tables
         parts = [one_hot(action[:, k], j) for k, t in enumerate(tables) for j in range(len(t))]
         return np.stack(parts, axis=1)
+
+
+def initial_values(given: Any, num_envs: int) -> dict[str, np.ndarray]:
+    """``reset(options={"initial_state": given})`` as ``{name: (num_envs,) float array}``.
+
+    Raises:
+        ValueError: If ``given`` is not a mapping, or a value is not a number (or one per
+            environment) or not finite; the message names the state.
+    """
+    if given is None:
+        return {}
+    if not isinstance(given, Mapping):
+        raise ValueError(f'options["initial_state"] must be a dict {{state name: value (SI)}}, got {given!r}')
+    out = {}
+    for name, value in given.items():
+        try:
+            arr = np.asarray(value, dtype=float)
+        except (TypeError, ValueError):
+            arr = None
+        if arr is None or isinstance(value, (str, bytes)) or arr.shape not in ((), (num_envs,)):
+            raise ValueError(f"initial_state[{name!r}] must be a number or an array of {num_envs} (one per "
+                             f"environment), got {value!r}")
+        bad = np.flatnonzero(~np.isfinite(np.broadcast_to(arr, (num_envs,))))
+        if bad.size:
+            raise ValueError(f"initial_state[{name!r}] must be finite, got {value!r} (environment(s) {bad.tolist()})")
+        out[name] = np.broadcast_to(arr, (num_envs,))
+    return out

@@ -12,7 +12,7 @@ from gymnasium.vector.utils import batch_space
 
 from gem.envs.kernel.runtime import StepArrays
 from gem.envs.random import EnvRandom
-from gem.envs.task import ANGLE_FEATURES, DriveTask, normalised, observed_value
+from gem.envs.task import ANGLE_FEATURES, DriveTask, initial_values, normalised, observed_value
 from gem.physical_systems.drive_system import total_inertia
 from gem.physical_systems.modulation import dq_action_to_b6
 from gem.visualization import RENDER_FPS, RENDER_MODES, make_dashboard, render_dashboard
@@ -149,6 +149,9 @@ class GemVectorEnv(VectorEnv):
                 first reset).
             options: ``{"initial_state": {name: value}}`` with SI values (scalars or ``(num_envs,)``
                 arrays) for names in ``drive.settable_names``; other states start at the task default.
+                Non-finite values are an error; values beyond a limit (or violating a constraint) are
+                an error while the task has constraints and a warning without them
+                (:meth:`~gem.envs.task.DriveTask.check_initial_state`).
         """
         idx = np.arange(self.num_envs)
         if seed is not None:
@@ -164,11 +167,12 @@ class GemVectorEnv(VectorEnv):
         unknown = set(options) - {"initial_state"}
         if unknown:
             raise ValueError(f"unknown reset option(s) {sorted(unknown)}; supported: ['initial_state']")
-        initial = {k: np.broadcast_to(np.asarray(v, float), (self.num_envs,))
-                   for k, v in (options.get("initial_state") or {}).items()}
+        initial = initial_values(options.get("initial_state"), self.num_envs)
         if self._fresh is None:
             self._fresh = self.drive.reset(self.num_envs)
         start = self.drive.reset(self.num_envs, initial) if initial else self._fresh
+        if initial:
+            self.task.check_initial_state(start, initial, self._limits)
         if self._state is None:
             self._state = start.copy()
         if self._kernel is not None:

@@ -5,7 +5,9 @@
 that state and the action.
 
 The physical state (GEM order) is ``omega, torque, <currents>, <voltages>, [epsilon], u_sup,
-[<extras>]``. After a step the voltages are the ones applied (period-averaged) during that step.
+[<extras>], [<other ODE states>]``; the last are the motor's ODE states that are neither currents
+nor the angle, e.g. a winding temperature (:attr:`~gem.physical_systems.motor.Motor.ode_extra_names`).
+After a step the voltages are the ones applied (period-averaged) during that step.
 """
 
 from __future__ import annotations
@@ -15,9 +17,11 @@ from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
+from gem.physical_systems.batch_check import check_batch_methods
 from gem.physical_systems.converters import Converter
 from gem.physical_systems.loads import MechanicalLoad, interpolated_speed, speed_derivative
 from gem.physical_systems.motor import Motor
+from gem.physical_systems.params import as_param
 from gem.physical_systems.solvers import get_solver
 from gem.physical_systems.supplies import IdealVoltageSupply
 
@@ -82,13 +86,19 @@ class DriveSystem:
 
     def __init__(self, motor: Motor, converter: Converter, load: MechanicalLoad,
                  supply: IdealVoltageSupply, tau: float, solver: str = "rk4", substeps: int = 1):
-        if not (np.isfinite(tau) and tau > 0):
+        tau = as_param(tau, "tau")
+        if not (np.ndim(tau) == 0 and tau > 0):
             raise ValueError(f"tau must be a finite number > 0 (seconds), got {tau!r}")
-        if int(substeps) != substeps or substeps < 1:
+        if isinstance(substeps, bool) or not isinstance(substeps, (int, float, np.number)) \
+                or int(substeps) != substeps or substeps < 1:
             raise ValueError(f"substeps must be an integer >= 1, got {substeps!r}")
         if converter.n_out != len(motor.input_names):
             raise ValueError(f"{converter.name} has {converter.n_out} outputs but {type(motor).__name__} "
                              f"takes {len(motor.input_names)} voltages {motor.input_names}")
+        t_il = float(np.max(converter.interlocking_time))
+        if t_il >= tau:
+            raise ValueError(f"interlocking_time ({t_il} s) must be shorter than tau ({tau} s), the control period")
+        check_batch_methods(motor, load, supply.u_nominal, float(tau))
         self.motor, self.converter, self.load, self.supply = motor, converter, load, supply
         self.tau, self.substeps = float(tau), int(substeps)
         self.solver_name = solver
@@ -97,7 +107,7 @@ class DriveSystem:
         self.j_total = total_inertia(motor.j_rotor, load.j_load)
         self.state_names: tuple[str, ...] = (
             ("omega", "torque") + motor.current_names + motor.voltage_names
-            + (("epsilon",) if motor.has_angle else ()) + ("u_sup",) + motor.extra_names
+            + (("epsilon",) if motor.has_angle else ()) + ("u_sup",) + motor.extra_names + motor.ode_extra_names
         )
         self.index = {name: j for j, name in enumerate(self.state_names)}
         self._u_sup = np.empty(0)
@@ -260,6 +270,7 @@ class DriveSystem:
         if motor.has_angle:
             cols.append(xm1[-1])
         cols += [u_sup, *motor.extras(xm1)]
+        cols += [xm1[motor.ode_names.index(n)] for n in motor.ode_extra_names]
         return stack_columns(cols, omega.shape[0])
 
     def supply_current(self, state: DriveState, action: np.ndarray) -> np.ndarray:

@@ -55,7 +55,9 @@ class Motor:
     input_names: ClassVar[tuple[str, ...]] = ()
     """Terminal voltages the motor takes from the converter, one per converter output."""
     extra_names: ClassVar[tuple[str, ...]] = ()
-    """Further states appended after ``u_sup`` (GEM's ShuntDc ``i_sum``)."""
+    """Further states computed by :meth:`extras`, appended after ``u_sup`` (GEM's ShuntDc ``i_sum``).
+    ODE states that are neither currents nor the angle need no entry here: they follow by
+    themselves (:attr:`ode_extra_names`)."""
     controlled_currents: ClassVar[tuple[str, ...]] = ()
     """Currents referenced in current control (empty: all ``current_names``)."""
     nonnegative_states: ClassVar[tuple[str, ...]] = ()
@@ -75,13 +77,19 @@ class Motor:
 
     def __post_init__(self) -> None:
         name = type(self).__name__
+        check_names(self)
         params = validated_fields(self, skip=("nominal_values", "limit_values"))
         check_positive(name, params, self.positive_params)
         check_positive(name, params, self.nonnegative_params, strict=False)
-        for label, given in (("nominal value", self.nominal_values), ("limit", self.limit_values)):
+        for label, keyword, given in (("nominal value", "nominal_values", self.nominal_values),
+                                      ("limit", "limit_values", self.limit_values)):
             if given:
-                check_known_keys(name, given, self.default_limits, label)
+                if not isinstance(given, Mapping):
+                    raise ValueError(f"{name}: {keyword} must be a dict {{state name: value (SI)}}, got {given!r}")
+                check_known_keys(name, given, {**dict.fromkeys(self.default_limits), **dict.fromkeys(
+                    self.limited_names)}, label)
                 check_positive(name, given, given)
+        check_limits(self)
 
     # ----------------------------------------------------------------- construction helpers
     @classmethod
@@ -105,6 +113,22 @@ class Motor:
     def parameters(self) -> dict[str, Any]:
         """The physical parameters by GEM name."""
         return {k: getattr(self, k) for k in self.parameter_names()}
+
+    @property
+    def ode_extra_names(self) -> tuple[str, ...]:
+        """ODE states reported after ``u_sup`` and the :attr:`extra_names`, as they are.
+
+        Every ODE state is part of the drive's state: the currents among ``current_names``, the
+        angle as ``epsilon``, and any other (a winding temperature, a flux) here, in
+        ``ode_names`` order. Each needs a limit (``default_limits`` or ``limit_values``).
+        """
+        reported = set(self.current_names) | set(self.extra_names) | ({"epsilon"} if self.has_angle else set())
+        return tuple(n for n in self.ode_names if n not in reported)
+
+    @property
+    def limited_names(self) -> tuple[str, ...]:
+        """The states normalised by a limit of this motor: ``omega``, ``torque``, currents and extras."""
+        return ("omega", "torque", *self.current_names, *self.extra_names, *self.ode_extra_names)
 
     @property
     def limits(self) -> dict[str, float]:
@@ -179,3 +203,72 @@ class Motor:
     def settable_state_names(self) -> tuple[str, ...]:
         """State names accepted in ``reset(options={"initial_state": ...})``."""
         return self.ode_names
+
+
+NAME_SETS = ("ode_names", "current_names", "voltage_names", "input_names", "extra_names", "controlled_currents",
+             "nonnegative_states")
+"""The class variables of a motor that hold state names."""
+DRIVE_NAMES = ("omega", "torque", "u_sup")
+"""States the drive itself reports (the load's speed, the torque, the supply voltage): not motor ODE states."""
+
+
+def check_names(motor: Motor) -> None:
+    """Checks the name class variables of a motor (its class), with errors that say what to write.
+
+    Raises:
+        ValueError: If a name set is a string instead of a tuple, an ODE state takes one of the
+            drive's names, the currents are not the leading ODE states while :meth:`Motor.currents`
+            keeps its default, the converter's currents are not currents while
+            :meth:`Motor.terminal_currents` keeps its default, ``epsilon`` is not the last ODE state
+            of a motor with an angle, or ``extra_names`` has no :meth:`Motor.extras`.
+    """
+    cls = type(motor)
+    name = cls.__name__
+    for attr in NAME_SETS:
+        value = getattr(cls, attr)
+        if isinstance(value, str) or not all(isinstance(v, str) for v in value):
+            raise ValueError(f"{name}.{attr} must be a tuple of state names, e.g. ({value!r},) (mind the comma), "
+                             f"got {value!r}")
+    clash = [n for n in cls.ode_names if n in DRIVE_NAMES]
+    if clash:
+        raise ValueError(f"{name}.ode_names contains {clash}: {list(DRIVE_NAMES)} are the drive's own states "
+                         "(the load owns the speed); give the motor's ODE states other names")
+    if len(set(cls.ode_names)) != len(cls.ode_names):
+        raise ValueError(f"{name}.ode_names repeats a name: {cls.ode_names}")
+    n_cur, n_in = len(cls.current_names), len(cls.input_names)
+    if cls.currents is Motor.currents and tuple(cls.ode_names[:n_cur]) != tuple(cls.current_names):
+        raise ValueError(f"{name}: the currents {cls.current_names} must be the first ODE states (ode_names = "
+                         f"{cls.ode_names}); put them first, or override currents(x) to compute them")
+    if cls.terminal_currents is Motor.terminal_currents and not set(cls.ode_names[:n_in]) <= set(cls.current_names):
+        raise ValueError(f"{name}: the converter's currents are taken from the first {n_in} ODE state(s) "
+                         f"{cls.ode_names[:n_in]}, which are not all currents; put the currents first, or "
+                         "override terminal_currents(x)")
+    if cls.has_angle and (not cls.ode_names or cls.ode_names[-1] != "epsilon"):
+        raise ValueError(f"{name}: a motor with has_angle = True keeps 'epsilon' as its last ODE state, got "
+                         f"ode_names = {cls.ode_names}")
+    if cls.extra_names and cls.extras is Motor.extras:
+        raise ValueError(f"{name}: extra_names {cls.extra_names} needs an extras(x) method that computes them "
+                         "(ODE states need no entry in extra_names: they are reported by themselves)")
+
+
+def check_limits(motor: Motor) -> None:
+    """Every state normalised by a motor limit has a positive one, and no nominal value exceeds its limit.
+
+    Raises:
+        ValueError: Naming the state, with what to add or change.
+    """
+    name = type(motor).__name__
+    limits, nominal = motor.limits, motor.nominal
+    missing = [n for n in motor.limited_names if n not in limits]
+    if missing:
+        raise ValueError(
+            f"{name}: no limit for the state(s) {missing}. Every state of the drive is divided by its limit in "
+            f"the observation (and limit constraints end episodes there): add {missing[0]!r} (SI units) to "
+            f"{name}.default_limits, or construct the motor with limit_values={{{missing[0]!r}: ...}}")
+    check_positive(name, limits, motor.limited_names)
+    for n in motor.limited_names:
+        if n in nominal and np.any(np.abs(nominal[n]) > limits[n]):
+            raise ValueError(
+                f"{name}: the nominal value of {n!r} ({nominal[n]!r}) exceeds its limit ({limits[n]!r}). Nominal "
+                f"values set the reference range (± nominal / limit) and must lie within the limit: lower "
+                f"nominal_values[{n!r}] or raise limit_values[{n!r}] too")

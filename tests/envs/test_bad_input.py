@@ -1,5 +1,7 @@
 """Bad input gets a clear, early error that names the culprit."""
 
+import warnings
+
 import gymnasium as gym
 import numpy as np
 import pytest
@@ -31,24 +33,42 @@ def vec(env_id=CC, num_envs=2, **kw):
     ({"tau": 0.0}, "tau"),
     ({"tau": -1e-4}, "tau"),
     ({"tau": float("nan")}, "tau"),
-    ({"u_sup": 0.0}, "u_nominal|u_sup"),
-    ({"u_sup": -60.0}, "u_nominal|u_sup"),
+    ({"tau": "1e-4"}, "tau"),
+    ({"u_sup": 0.0}, "u_sup"),
+    ({"u_sup": -300.0}, "u_sup"),
+    ({"u_sup": float("inf")}, "u_sup"),
+    ({"u_sup": "60"}, "u_sup"),
     ({"solver": "rk5"}, "rk5"),
     ({"substeps": 0}, "substeps"),
     ({"interlocking_time": -1e-6}, "interlocking_time"),
+    ({"interlocking_time": 1e-3}, "interlocking_time.*shorter than tau"),
+    ({"substeps": "2"}, "substeps"),
     ({"limit_values": {"i": -1.0}}, "'i'"),
     ({"limit_values": {"i_q": 10.0}}, "i_q"),
     ({"nominal_values": {"speed": 10.0}}, "speed"),
+    ({"nominal_values": {"i": 500.0}}, "nominal value of 'i'.*exceeds its limit"),    # limit 210 A
+    ({"limit_values": {"i": 50.0}}, "nominal value of 'i'.*exceeds its limit"),      # nominal 97 A
+    ({"nominal_values": 97.0}, "nominal_values"),
+    ({"motor_params": 0.1}, "motor_params"),
     ({"gamma": 1.0}, "gamma"),
     ({"gamma": -0.1}, "gamma"),
     ({"reward_weights": {"omega": 1.0}}, "omega"),
-    ({"reward_power": 0.0}, "power"),
+    ({"reward_power": 0.0}, "reward_power"),
+    ({"reward_weights": {"i": -1.0}}, "reward_weights"),
     ({"constraints": ("i_x",)}, "i_x"),
     ({"constraints": (42,)}, "42"),
-    ({"noise": -0.1}, "sigma"),
+    ({"noise": -0.1}, "noise"),
+    ({"noise": float("nan")}, "noise"),
     ({"noise": GaussianNoise({"i_x": 0.1})}, "i_x"),
     ({"reference": ConstReference(state="i_x")}, "i_x"),
     ({"observed_states": ("i", "i_x")}, "i_x"),
+    ({"observed_states": "i_x"}, "i_x"),
+    ({"constraints": "omega_x"}, "'omega_x'"),           # one name, not its letters
+    ({"load": "constant"}, "load"),
+    ({"converter": "4QC"}, "converter"),
+    ({"reference": "sine"}, "reference"),
+    ({"last_action": "yes"}, "last_action"),
+    ({"compiled": "no"}, "compiled"),
     ({"violation_reward": float("inf")}, "violation_reward"),
 ])
 def test_bad_configuration_raises_naming_the_culprit(kwargs, culprit):
@@ -77,6 +97,16 @@ def test_unknown_env_kwarg_is_named():
         vec(foo=1.0)
 
 
+def test_unknown_keyword_lists_the_valid_ones_and_suggests_the_closest():
+    for make in (lambda **kw: gym.make(CC, **kw), vec, lambda **kw: gem.make_env(motor="PermExDc", **kw)):
+        with pytest.raises(TypeError, match=r"\['u_supply'\].*did you mean 'u_sup'.*valid keywords: .*motor_params"):
+            make(u_supply=300.0)
+    with pytest.raises(TypeError, match="'num_envs' is an option of vector environments"):
+        gem.make_env(num_envs=4)
+    with pytest.raises(TypeError, match="valid keywords: .*num_envs.*threaded"):
+        vec(threads=True)
+
+
 def test_factory_arguments_are_checked():
     with pytest.raises(ValueError, match="Foo"):
         gem.make_env(motor="Foo")
@@ -103,6 +133,31 @@ def test_unknown_state_name_in_reset_options():
         env.reset(options={"initial_state": {"torque": 1.0}})
     with pytest.raises(ValueError, match="i_q"):
         vec().reset(options={"initial_state": {"i_q": 1.0}})
+
+
+@pytest.mark.parametrize(("initial", "culprit"), [
+    ({"i": np.nan}, r"initial_state\['i'\] must be finite"),
+    ({"i": np.inf}, r"initial_state\['i'\] must be finite"),
+    ({"i": "a"}, r"initial_state\['i'\] must be a number"),
+    ({"i": [1.0, 2.0, 3.0]}, r"initial_state\['i'\] must be a number or an array of 2"),
+    ({"i": 1e4}, r"initial i = \[10000.0, 10000.0\] is beyond its limit ±\[210.0, 210.0\].*constraints=\(\)"),
+    ({"i": [0.0, -211.0]}, r"initial i = \[-211.0\] is beyond its limit ±\[210.0\] in environment\(s\) \[1\]"),
+])
+def test_bad_initial_state_is_an_error(initial, culprit):
+    with pytest.raises(ValueError, match=culprit):
+        vec().reset(seed=0, options={"initial_state": initial})
+    with pytest.raises(ValueError, match="must be a dict"):
+        gym.make(CC).reset(options={"initial_state": 5.0})
+
+
+def test_initial_state_beyond_a_limit_without_constraints_is_a_warning():
+    env = gym.make("gem/Cont-SC-PermExDc-v0", constraints=())
+    with pytest.warns(UserWarning, match=r"initial omega = \[1000.0\] is beyond its limit ±\[400.0\].*are off"):
+        env.reset(seed=0, options={"initial_state": {"omega": 1000.0}})
+    assert env.unwrapped.physical_state[0] == 1000.0                 # used as given
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        env.reset(seed=0, options={"initial_state": {"omega": 399.0, "i": -209.0}})      # inside: no warning
 
 
 def test_unknown_reset_option():

@@ -63,6 +63,7 @@ def _profile(t):
          reference=gem.envs.PeriodicReference(shape="triangle")),
     dict(motor="SeriesDc", task="CC", reference=gem.envs.ConstReference(value=0.3), constraints=()),
     dict(motor="PMSM", task="CC", reference=gem.envs.SwitchedReference(
+        state="i_sd",
         generators=(gem.envs.WienerReference(), gem.envs.PeriodicReference(shape="step"), gem.envs.ConstReference()),
         p=(0.5, 0.3, 0.2), duration_range=(0.001, 0.003))),
     dict(motor="ExtExDc", task="CC", load=ExternalSpeedLoad(profile=_profile)),

@@ -44,7 +44,8 @@ def test_compiled_equals_numpy_across_redraws(kwargs):
 
 def test_batch_environment_equals_single_env_with_the_drawn_parameters():
     """Environment i of a randomised batch runs the physics of a single env with its drawn parameters."""
-    common = dict(motor="PMSM", task="CC", reference=ConstReference(value=0.2), constraints=(), max_episode_steps=500)
+    common = dict(motor="PMSM", task="CC", reference=ConstReference(state="i_sd", value=0.2), constraints=(),
+                  max_episode_steps=500)
     batch = gem.make_vec_env(num_envs=3, randomize=RANDOM_PMSM, **common)
     batch.reset(seed=10)
     motor = batch.drive.motor
@@ -84,6 +85,10 @@ def test_limits_follow_the_centres():
 @pytest.mark.parametrize(("randomize", "match"), [
     ({"r_x": Uniform(0.0, 1.0)}, "unknown parameter 'r_x'"),
     ({"r_s": 0.02}, "is not a distribution"),
+    ({"r_s": Normal(0.02, 0.01)}, r"randomize\['r_s'\].*down to -inf, but r_s must be > 0"),
+    ({"l_d": Uniform(-1e-4, 1e-3)}, r"randomize\['l_d'\].*must be > 0"),
+    ({"j_load": Uniform(-1e-5, 1e-5)}, r"randomize\['j_load'\].*must be >= 0"),
+    ("r_s", "randomize must be a dict"),
 ])
 def test_bad_randomize_is_named(randomize, match):
     with pytest.raises(ValueError, match=match):

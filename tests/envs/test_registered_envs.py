@@ -2,6 +2,7 @@
 
 import re
 import warnings
+from dataclasses import dataclass
 
 import gymnasium as gym
 import numpy as np
@@ -21,14 +22,36 @@ def zero_action(space):
     return np.zeros(space.shape, space.dtype) if space.shape else 0
 
 
-def overcurrent_state(env):
-    """An ``initial_state`` that violates the task's current constraint, or None."""
+@dataclass(frozen=True)
+class AboveAQuarter(gem.envs.LimitConstraint):
+    """Violated when a named state is above a quarter of its limit (a user constraint: it compiles too).
+
+    One-sided: a current that a zero action drives negative from zero (the back-EMF of a permanently
+    excited motor) does not violate it.
+    """
+
+    def violated_columns(self, cols):
+        """``True`` where any ``s / limit > 0.25``."""
+        out = False
+        for c in cols:
+            out = np.logical_or(out, c > 0.25)
+        return out
+
+
+def violating_start(env):
+    """``(constraints, name, value)`` that end an episode at its first step, or None.
+
+    A start beyond a limit is an error while constraints are on, so the start is inside the limits,
+    at 0.9 of the limit of a constrained, settable current, and the constraint is
+    :class:`AboveAQuarter` (a step with a zero action leaves the current above it).
+    """
     u = env.unwrapped
     settable = u.drive.settable_names
     for c in u.task.constraints:
         for name in c.names:
             if name in settable and name != "omega":
-                return name, 3.0 * float(np.atleast_2d(u.limits)[0, u.drive.index[name]])
+                limit = float(np.atleast_2d(u.limits)[0, u.drive.index[name]])
+                return (AboveAQuarter((name,)),), name, 0.9 * limit
     return None
 
 
@@ -227,11 +250,11 @@ def test_vector_autoreset_on_truncation(env_id):
 
 @pytest.mark.parametrize("env_id", ENV_IDS)
 def test_vector_autoreset_on_termination(env_id):
-    venv = gym.make_vec(env_id, num_envs=3, vectorization_mode="vector_entry_point")
-    spec = overcurrent_state(venv)
+    spec = violating_start(gym.make_vec(env_id, num_envs=3, vectorization_mode="vector_entry_point"))
     if spec is None:
         pytest.skip("no settable constrained current")
-    name, value = spec
+    constraints, name, value = spec
+    venv = gym.make_vec(env_id, num_envs=3, vectorization_mode="vector_entry_point", constraints=constraints)
     default = gym.make_vec(env_id, num_envs=3, vectorization_mode="vector_entry_point")
     default.reset(seed=0)
     venv.reset(seed=0, options={"initial_state": {name: [value, 0.0, 0.0]}})
@@ -242,11 +265,8 @@ def test_vector_autoreset_on_termination(env_id):
     np.testing.assert_array_equal(info["_final_obs"], [True, False, False])
     penalty = venv.unwrapped.task.reward.penalty
     assert reward[0] == penalty and np.all(reward[1:] > penalty)
-    names = venv.unwrapped.observation_names
-    if name in names:
-        k = names.index(name)
-        assert abs(info["final_obs"][0, k]) > 1.0                      # the violating observation
-        assert abs(obs[0, k]) <= 1.0                                   # the new episode's first
+    final = info["final_physical_state"][:1] / venv.unwrapped.limits[:1]
+    assert constraints[0].violated(final, venv.unwrapped.drive.index)[0]       # the violating state
     assert not np.array_equal(obs[0], info["final_obs"][0])
     # Env 0 restarted from the default initial state (reset options are not replayed).
     np.testing.assert_array_equal(venv.unwrapped.physical_state[0], default.unwrapped.physical_state[0])
@@ -263,11 +283,11 @@ def test_single_env_episode_ends(env_id):
     flags = [env.step(a)[3] for _ in range(5)]
     assert flags == [False] * 4 + [True]
 
-    env = gym.make(env_id)
-    spec = overcurrent_state(env)
+    spec = violating_start(gym.make(env_id))
     if spec is None:
         pytest.skip("no settable constrained current")
-    name, value = spec
+    constraints, name, value = spec
+    env = gym.make(env_id, constraints=constraints)
     env.reset(seed=0, options={"initial_state": {name: value}})
     _, reward, terminated, truncated, _ = env.step(a)
     assert terminated and not truncated

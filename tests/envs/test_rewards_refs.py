@@ -8,6 +8,7 @@ import gem  # noqa: F401  (registers the gem/ ids)
 from gem.envs import (
     ConstReference,
     PeriodicReference,
+    SquaredConstraint,
     SwitchedReference,
     WeightedSumOfErrors,
     WienerReference,
@@ -86,16 +87,20 @@ def test_reward_stays_in_range_without_violations(env_id):
 
 
 # ------------------------------------------------------------------------------ violation reward
+TIGHT = (SquaredConstraint(("i_a", "i_a")),)
+"""|i_a| > limit / √2 ends the episode: a start at 0.9 of the limit violates it (a start beyond the
+limit itself is an error)."""
+
+
 def overcurrent(env):
     u = env.unwrapped
-    name = u.task.constraints[0].names[0]
-    return {name: 3.0 * u.limits[u.state_names.index(name)]}
+    return {"i_a": 0.9 * u.limits[u.state_names.index("i_a")]}
 
 
 @pytest.mark.parametrize(("gamma", "weights", "total"), [(0.99, None, 1.0), (0.9, None, 1.0),
                                                          (0.5, {"i_a": 2.0, "i_e": 1.0}, 3.0)])
 def test_default_violation_reward(gamma, weights, total):
-    env = gym.make(CC2, gamma=gamma, reward_weights=weights)
+    env = gym.make(CC2, gamma=gamma, reward_weights=weights, constraints=TIGHT)
     env.reset(seed=0, options={"initial_state": overcurrent(env)})
     _, reward, terminated, _, _ = env.step(np.zeros(2, np.float32))
     assert terminated
@@ -103,7 +108,7 @@ def test_default_violation_reward(gamma, weights, total):
 
 
 def test_configured_violation_reward():
-    env = gym.make(CC2, violation_reward=-7.0)
+    env = gym.make(CC2, violation_reward=-7.0, constraints=TIGHT)
     env.reset(seed=0, options={"initial_state": overcurrent(env)})
     _, reward, terminated, _, _ = env.step(np.zeros(2, np.float32))
     assert terminated and reward == -7.0
@@ -188,9 +193,16 @@ def test_user_range_is_respected():
     assert a.min() == pytest.approx(0.1, abs=1e-6) and a.max() == pytest.approx(0.2, abs=1e-6)   # clipped
 
 
-def test_const_reference_value_and_clipping():
+def test_const_reference_is_used_as_given():
     np.testing.assert_allclose(ref_run(CC, ConstReference(value=0.3), seed=0), 0.3, rtol=1e-6)
-    np.testing.assert_allclose(ref_run(CC, ConstReference(value=0.9), seed=0), I_HI, rtol=1e-6)
+    # beyond the default range ± nominal / limit (0.46), inside the limit: used as given, not clipped
+    for value in (0.8, -0.9, 1.0):
+        np.testing.assert_allclose(ref_run(CC, ConstReference(value=value), seed=0), value, rtol=1e-6)
+    env = gym.make(CC, reference=ConstReference(value=0.8))
+    assert env.unwrapped.task.reward.widths == (2.0,)          # the state stays signed: error scale 2
+    # as a sub-generator too
+    np.testing.assert_allclose(ref_run(CC, SwitchedReference(generators=(ConstReference(value=0.8),)), seed=0),
+                               0.8, rtol=1e-6)
 
 
 def test_wiener_increment_scale():
@@ -264,7 +276,47 @@ def test_default_mix_in_a_vector_env():
     (lambda: ConstReference(low=0.5, high=0.1), "low"),
     (lambda: SwitchedReference(generators=()), "sub-generator"),
     (lambda: SwitchedReference(generators=(ConstReference(),), p=(0.5, 0.5)), "p must"),
+    (lambda: SwitchedReference(generators=(ConstReference(), ConstReference()), p=(1.5, -0.5)), "p must"),
+    (lambda: SwitchedReference(generators=(ConstReference(),), duration_range=(0.0, 0.0)), "duration_range"),
+    (lambda: SwitchedReference(generators=(ConstReference(),), duration_range=(-1.0, 1.0)), "duration_range"),
+    (lambda: SwitchedReference(generators=(ConstReference(),), duration_range=(0.1, np.inf)), "duration_range"),
+    (lambda: SwitchedReference(generators=("sine",)), "sub-generator 0"),
+    (lambda: SwitchedReference(state="i", generators=(ConstReference(state="omega"),)), "same state"),
+    (lambda: SwitchedReference(low=0.0, high=0.5, generators=(WienerReference(low=-0.5),)), "-0.5.*outside"),
+    (lambda: SwitchedReference(low=0.0, high=0.5, generators=(ConstReference(value=0.8),)), "0.8.*outside"),
+    (lambda: WienerReference(low=-3.0, high=3.0), r"low=-3.0 is outside \[-1, 1\].*normalised"),
+    (lambda: WienerReference(high=1.5), "high=1.5 is outside"),
+    (lambda: WienerReference(low=float("nan")), "low must be a finite number"),
+    (lambda: WienerReference(sigma_range=(0.1, np.inf)), "sigma_range"),
+    (lambda: PeriodicReference(frequency_range=(1.0, np.inf)), "frequency_range"),
+    (lambda: PeriodicReference(amplitude_range=(np.nan, 1.0)), "amplitude_range"),
+    (lambda: ConstReference(value=2.0), r"value=2.0 is outside \[-1, 1\]"),
+    (lambda: ConstReference(value=-1.5), r"value=-1.5 is outside \[-1, 1\]"),
+    (lambda: ConstReference(value=float("nan")), "value must be a finite number"),
+    (lambda: ConstReference(value="0.5"), "value must be a finite number"),
+    (lambda: ConstReference(value=0.8, high=0.5), "outside the range"),
 ])
 def test_reference_validation(build, culprit):
     with pytest.raises(ValueError, match=culprit):
         build()
+
+
+@pytest.mark.parametrize(("reference", "culprit"), [
+    (PeriodicReference(state="i_a", low=0.5), "low=0.5 is above the task's default high 0.4619"),
+    (WienerReference(state="i_a", high=-0.6), "high=-0.6 is below the task's default low"),
+    (ConstReference(), r"1 generator\(s\) without a state for the 2 referenced state\(s\) \['i_a', 'i_e'\]"),
+    ([ConstReference(), ConstReference(), ConstReference()], "3 generator"),
+    ([ConstReference(state="i_e"), ConstReference(), ConstReference()], r"2 generator.*\['i_a'\]"),
+    ("sine", "reference must be a reference generator"),
+    ([SwitchedReference(generators=(ConstReference(state="omega"),)), ConstReference()], "same state"),
+])
+def test_reference_checked_when_the_task_is_built(reference, culprit):
+    with pytest.raises(ValueError, match=culprit):
+        gym.make(CC2, reference=reference)
+
+
+def test_references_without_state_take_the_free_referenced_states_in_order():
+    env = gym.make(CC2, reference=[ConstReference(state="i_e", value=0.1), ConstReference(value=0.2)])
+    env.reset(seed=0)
+    assert env.unwrapped.reference_names == ("i_e", "i_a")
+    np.testing.assert_allclose(env.unwrapped.references, [0.1 * 210.0, 0.2 * 210.0])

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import gem  # noqa: F401  (registers the gem/ ids)
-from gem.envs import ConstReference
+from gem.envs import ConstReference, SquaredConstraint
 from gem.physical_systems import (
     ConstantSpeedLoad,
     ContFourQuadrantConverter,
@@ -128,8 +128,8 @@ def test_external_speed_load_restarts_per_environment_at_autoreset():
         return 10.0 + 1e5 * t
 
     venv = gym.make_vec(CC_ID, num_envs=2, vectorization_mode="vector_entry_point", tau=tau,
-                        load=ExternalSpeedLoad(profile=profile))
-    venv.reset(seed=0, options={"initial_state": {"i": [1000.0, 0.0]}})     # env 0 violates at once
+                        load=ExternalSpeedLoad(profile=profile), constraints=(SquaredConstraint(("i", "i")),))
+    venv.reset(seed=0, options={"initial_state": {"i": [200.0, 0.0]}})     # env 0 violates 2 (i / 210 A)² <= 1 at once
     _, _, terminated, _, _ = venv.step(np.zeros((2, 1), np.float32))
     assert terminated.tolist() == [True, False]
     np.testing.assert_allclose(venv.unwrapped.physical_state[:, 0], [profile(0.0), profile(tau)])
@@ -351,12 +351,10 @@ def test_parameter_validation(build, culprit):
         build()
 
 
-def test_finite_interlocking_longer_than_tau_is_rejected():
-    drive = make_drive(PermExDc(), ConstantSpeedLoad(), converter=FiniteFourQuadrantConverter(interlocking_time=2e-5),
-                       tau=1e-5)
-    state = drive.reset(1)
-    with pytest.raises(ValueError, match="interlocking_time"):
-        state = drive.step(drive.step(state, np.array([[1]])), np.array([[2]]))
+@pytest.mark.parametrize("converter", [FiniteFourQuadrantConverter, ContFourQuadrantConverter])
+def test_interlocking_longer_than_tau_is_rejected(converter):
+    with pytest.raises(ValueError, match="interlocking_time .* must be shorter than tau"):
+        make_drive(PermExDc(), ConstantSpeedLoad(), converter=converter(interlocking_time=2e-5), tau=1e-5)
 
 
 def test_unknown_parameter_error_lists_only_physical_parameters():

@@ -13,14 +13,18 @@ methods of ``self``). When that fails, the environment keeps the NumPy path.
 Kernels. :func:`compile_source` executes the generated source of a kernel as a module and compiles
 its functions, cached on disk (numba ``cache=True``) in ``GEM_CACHE_DIR`` (default
 ``~/.cache/gem``) under a name that fingerprints the source and the bytecode of every component
-function it calls (:func:`fingerprint`).
+function it calls (:func:`fingerprint`). A kernel that is not in that cache is announced before it
+compiles (:func:`announce_compile`): once per process on the ``gem`` logger at WARNING level (one
+line on stderr when logging is not configured), later ones at INFO level.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dis
+import glob
 import hashlib
+import logging
 import os
 import sys
 import tempfile
@@ -38,6 +42,9 @@ try:  # numba is a dependency, but gem must still work (more slowly) where it ca
     from gem.envs.kernel import kernel_numpy
 except ImportError:  # pragma: no cover
     numba = kernel_numpy = None
+
+
+_log = logging.getLogger(__name__)
 
 
 class NotCompilable(Exception):
@@ -241,6 +248,8 @@ def compile_source(source: str, scope: dict[str, Any], used: list[types.Function
     name = f"kernel_{digest.hexdigest()[:16]}_{int(parallel)}"
     filename, cache = _cache_file(f"{name}.py", source)
     cache = cache and cacheable
+    if not (cache and in_disk_cache(filename)):
+        announce_compile(os.path.dirname(filename) if cache else None)
     module = types.ModuleType(f"gem._kernels.{name}")   # importable by name: numba's cache reloads it
     module.__file__ = filename
     module.__dict__.update(scope)
@@ -251,6 +260,34 @@ def compile_source(source: str, scope: dict[str, Any], used: list[types.Function
         if loop in namespace:
             namespace[loop] = numba.njit(cache=cache, error_model="numpy")(namespace[loop])
     return numba.njit(parallel=parallel, cache=cache, error_model="numpy")(namespace["kernel"])
+
+
+def in_disk_cache(filename: str) -> bool:
+    """Whether numba's cache beside the kernel source ``filename`` holds machine code of its ``kernel``."""
+    stem = os.path.splitext(os.path.basename(filename))[0]
+    return bool(glob.glob(os.path.join(os.path.dirname(filename), "__pycache__", f"{glob.escape(stem)}.kernel-*.nbi")))
+
+
+_ANNOUNCED = False
+
+
+def announce_compile(folder: str | None) -> None:
+    """Says that a kernel compiles now and whether later processes will find it in the disk cache.
+
+    The first time in a process at WARNING level on the ``gem.envs.kernel.toolchain`` logger (without
+    a logging configuration Python prints it as one line on stderr), later times at INFO level.
+    Silence it with ``logging.getLogger("gem").setLevel(logging.ERROR)``.
+
+    Args:
+        folder: The cache folder, or ``None`` if this kernel cannot be cached.
+    """
+    global _ANNOUNCED
+    level = logging.INFO if _ANNOUNCED else logging.WARNING
+    _ANNOUNCED = True
+    later = (f"cached in {folder}: later processes load it in under a second" if folder else
+             "it holds a compiled user function, so it compiles again in every process")
+    _log.log(level, "gem: compiling the step for this environment's structure (typically 5-15 s, once; %s). "
+             "Silence this: logging.getLogger('gem').setLevel(logging.ERROR)", later)
 
 
 @contextlib.contextmanager

@@ -366,6 +366,7 @@ class Wiring(TaskWiring):
         if motor.extra_names:
             src("ext = v_extras(MP, xm1)")
             parts += [f"ext[{j}]" for j in range(len(motor.extra_names))]
+        parts += [f"xm1[{motor.ode_names.index(n)}]" for n in motor.ode_extra_names]
         assert len(parts) == len(drive.state_names)
         for j, p in enumerate(parts):
             src(f"SPH[{j}, i] = {p}")

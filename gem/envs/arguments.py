@@ -1,0 +1,111 @@
+"""Checks of the keyword arguments users type, with errors that name the keyword as they typed it.
+
+``gym.make(id, **kwargs)`` hands the keywords to :func:`gem.make_env` / :func:`gem.make_vec_env`
+and on to :func:`gem.make_task`; the components they build check their own parameters under their
+own names (``IdealVoltageSupply.u_nominal``), so the factory checks what the user wrote first
+(``u_sup``). :func:`check_keywords` turns an unknown keyword into an error that lists the valid
+ones and suggests the closest.
+"""
+
+from __future__ import annotations
+
+import difflib
+import inspect
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import numpy as np
+
+VECTOR_ONLY = ("num_envs", "threaded", "max_episode_steps")
+"""Keywords of vector environments (``gym.make_vec`` / ``gem.make_vec_env``) only."""
+
+
+def keyword_names(*functions: Callable) -> tuple[str, ...]:
+    """The keyword parameters of ``functions`` (without ``**kwargs``), sorted."""
+    names = {p.name for fn in functions for p in inspect.signature(fn).parameters.values()
+             if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+    return tuple(sorted(names))
+
+
+def check_keywords(given: Iterable[str], valid: Iterable[str], vector: bool) -> None:
+    """Raises a TypeError naming every keyword of ``given`` that is not ``valid``, and listing the valid ones.
+
+    Args:
+        given: The keywords the user passed.
+        valid: The keywords the entry point accepts.
+        vector: Whether the entry point makes a vector environment (for the hint on vector-only keywords).
+    """
+    valid = tuple(valid)
+    unknown = [k for k in given if k not in valid]
+    if not unknown:
+        return
+    hints = []
+    for k in unknown:
+        close = difflib.get_close_matches(k, valid, n=1, cutoff=0.6)
+        if k in VECTOR_ONLY and not vector:
+            hints.append(f"{k!r} is an option of vector environments (gym.make_vec / gem.make_vec_env)")
+        elif close:
+            hints.append(f"did you mean {close[0]!r} instead of {k!r}?")
+    raise TypeError(f"unknown keyword argument(s) {unknown}" + (f" ({'; '.join(hints)})" if hints else "")
+                    + f"; valid keywords: {', '.join(valid)}")
+
+
+def number(keyword: str, value: Any, rule: str = "", per_env: bool = True) -> float | np.ndarray:
+    """``value`` as a float (or a ``(num_envs,)`` float array), checked finite and against ``rule``.
+
+    Args:
+        keyword: The keyword, for the message.
+        value: What the user passed.
+        rule: ``""``, ``"> 0"`` or ``">= 0"``.
+        per_env: Allow one value per environment (a 1-D array).
+
+    Raises:
+        ValueError: Naming ``keyword`` and saying what it must be.
+    """
+    what = "a finite number" + (f" {rule}" if rule else "") + (" (or one per environment)" if per_env else "")
+    if isinstance(value, (str, bytes, bool)) or value is None:
+        raise ValueError(f"{keyword} must be {what}, got {value!r}")
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"{keyword} must be {what}, got {value!r}") from None
+    bad = arr.ndim > (1 if per_env else 0) or not np.all(np.isfinite(arr))
+    bad = bad or (rule == "> 0" and np.any(arr <= 0)) or (rule == ">= 0" and np.any(arr < 0))
+    if bad:
+        raise ValueError(f"{keyword} must be {what}, got {value!r}")
+    return float(arr) if arr.ndim == 0 else arr
+
+
+def names(keyword: str, value: Any) -> tuple[str, ...] | None:
+    """A sequence of state names (a single name is a sequence of one); ``None`` stays ``None``."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return (value,)
+    try:
+        return tuple(value)
+    except TypeError:
+        raise ValueError(f"{keyword} must be a sequence of state names, got {value!r}") from None
+
+
+def mapping(keyword: str, value: Any) -> Mapping | None:
+    """``value`` if it is a mapping or ``None``, else a ValueError naming ``keyword``."""
+    if value is not None and not isinstance(value, Mapping):
+        raise ValueError(f"{keyword} must be a dict, got {value!r}")
+    return value
+
+
+def flag(keyword: str, value: Any, allow_none: bool = False) -> bool | None:
+    """``value`` as a bool (``True``/``False``/``0``/``1``; ``None`` if allowed), else a ValueError naming it."""
+    if value is None and allow_none:
+        return None
+    if isinstance(value, (bool, np.bool_)) or (isinstance(value, (int, np.integer)) and value in (0, 1)):
+        return bool(value)
+    raise ValueError(f"{keyword} must be True or False, got {value!r}")
+
+
+def instance(keyword: str, value: Any, kind: type, examples: str) -> Any:
+    """``value`` if it is ``None`` or a ``kind``, else a ValueError naming ``keyword`` and ``examples``."""
+    if value is not None and not isinstance(value, kind):
+        raise ValueError(f"{keyword} must be {examples}, got {value!r}")
+    return value

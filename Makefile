@@ -14,7 +14,8 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e ".[rl,test,docs]"
 	touch $(STAMP)
 
-# The main job: DDPG vs the cascaded PI controller on the series DC motor (about 2-3 min after set-up).
+# The main job: DDPG vs the cascaded PI controller on the series DC motor (about 1.5 min after set-up;
+# measured runs: docs/comparison.rst).
 demo: $(STAMP)
 	$(PY) -m gem.compare --out runs/demo
 

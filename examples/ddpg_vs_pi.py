@@ -3,8 +3,8 @@
 Trains DDPG with the task's preset on the series DC motor's current control, then scores the best
 checkpoint, the PI cascade and a random policy on the same seeded evaluation episodes.
 
-Run with ``python examples/ddpg_vs_pi.py [--timesteps N] [--out DIR]`` (about 3 minutes with the
-preset's budget on one CPU core).
+Run with ``python examples/ddpg_vs_pi.py [--timesteps N] [--out DIR]`` (about 1.5 minutes with the
+preset's budget on one CPU core, like ``python -m gem.compare``).
 """
 
 import argparse

@@ -23,6 +23,7 @@ def test_docs_build_without_warnings(tmp_path):
     assert not missing, f"ids missing from the generated environment table: {missing}"
     tutorial = (out / "custom_motor.html").read_text(encoding="utf-8")
     assert "SaturatedSeriesDc" in tutorial and "saturated_flux" in tutorial
+    assert "HeatedPermExDc" in tutorial and "hot_resistance" in tutorial          # the extra-state section
     assert "gem.visualization" in (out / "api.html").read_text(encoding="utf-8")
     components = (out / "custom_components.html").read_text(encoding="utf-8")
     assert "MinPulseConverter" in components and "reward_columns" in components and "randomize" in components

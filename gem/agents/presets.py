@@ -91,7 +91,7 @@ class DDPGPreset:
 FAST_LOOP = DDPGPreset(
     timesteps=60_000, num_envs=8, train_episode_steps=500, gamma=0.5, learning_rate=1e-3,
     eval_freq=6_000, eval_episodes=4,
-    note="current/torque control: about 2 min on one CPU core; the best checkpoint typically tracks "
+    note="current/torque control: about 1.5 min on one CPU core; the best checkpoint typically tracks "
          "within a few percent of the PI cascade",
 )
 """Current and torque control: fast electrical loop, nearly greedy tracking."""
@@ -99,7 +99,7 @@ FAST_LOOP = DDPGPreset(
 SPEED_LOOP = DDPGPreset(
     timesteps=300_000, num_envs=8, train_episode_steps=2_000, gamma=0.99, learning_rate=1e-3,
     buffer_size=1_000_000, learning_starts=5_000, gradient_steps=4, eval_freq=25_000, eval_episodes=2,
-    note="speed control (the paper's experiment): a longer budget, about 8 min on one CPU core; "
+    note="speed control (the paper's experiment): a longer budget, about 6.5 min on one CPU core; "
          "gamma 0.99 (0.95 learned more erratically)",
 )
 """Speed control: the mechanical loop integrates torque over hundreds of steps."""

@@ -4,7 +4,8 @@
 and on to :func:`gem.make_task`; the components they build check their own parameters under their
 own names (``IdealVoltageSupply.u_nominal``), so the factory checks what the user wrote first
 (``u_sup``). :func:`check_keywords` turns an unknown keyword into an error that lists the valid
-ones and suggests the closest.
+ones and suggests the closest. :func:`check_normalised` and :func:`check_range` check the numbers
+of the reference generators (:mod:`gem.envs.references`), whose values are normalised.
 """
 
 from __future__ import annotations
@@ -109,3 +110,38 @@ def instance(keyword: str, value: Any, kind: type, examples: str) -> Any:
     if value is not None and not isinstance(value, kind):
         raise ValueError(f"{keyword} must be {examples}, got {value!r}")
     return value
+
+
+def check_normalised(obj: Any, name: str) -> None:
+    """Raises a ValueError unless the attribute ``name`` of the reference ``obj`` is ``None`` or a number in [-1, 1].
+
+    References are normalised (state / limit): ±1 is the referenced state's limit.
+    """
+    owner, value = type(obj).__name__, getattr(obj, name)
+    if value is None:
+        return
+    if isinstance(value, (bool, str)) or not isinstance(value, (int, float, np.number)) or not np.isfinite(value):
+        raise ValueError(f"{owner}: {name} must be a finite number, got {value!r}")
+    if not -1.0 <= value <= 1.0:
+        raise ValueError(f"{owner}: {name}={value!r} is outside [-1, 1]. Reference values are normalised (state / "
+                         "limit), so ±1 is the referenced state's limit and the observation holds references in "
+                         "[-1, 1]; to reference a state beyond its default limit, raise the limit (limit_values=...)")
+
+
+def check_range(obj: Any, name: str, strict: bool = True, highest: float = np.inf) -> None:
+    """Raises a ValueError unless the attribute ``name`` of ``obj`` is a pair of finite numbers ``0 < low <= high``.
+
+    Args:
+        obj: The object (its class names it in the message).
+        name: Attribute name (a ``(low, high)`` pair).
+        strict: Require ``low > 0``; ``False`` allows ``low = 0``.
+        highest: Largest allowed ``high``.
+    """
+    owner, value = type(obj).__name__, getattr(obj, name)
+    try:
+        lo, hi = (float(v) for v in value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{owner}: {name} must be a pair (low, high) of numbers, got {value!r}") from None
+    rule = f"{'0 <' if strict else '0 <='} low <= high" + ("" if highest == np.inf else f" <= {highest:g}")
+    if not (np.isfinite(lo) and np.isfinite(hi)) or not (0 < lo if strict else 0 <= lo) or not lo <= hi <= highest:
+        raise ValueError(f"{owner}: {name} must be finite numbers with {rule}, got {value!r}")

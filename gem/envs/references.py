@@ -18,6 +18,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from gem.envs.arguments import check_normalised, check_range
 from gem.envs.random import EnvRandom
 
 Memory = dict[str, np.ndarray]
@@ -39,7 +40,7 @@ class ReferenceGenerator:
 
     def __post_init__(self) -> None:
         for name in ("low", "high"):
-            check_normalised(self, name, getattr(self, name))
+            check_normalised(self, name)
         if self.low is not None and self.high is not None and not self.low <= self.high:
             raise ValueError(f"{type(self).__name__}: low ({self.low}) must be <= high ({self.high})")
 
@@ -94,41 +95,6 @@ class ReferenceGenerator:
         return mem["value"]
 
 
-def check_normalised(gen: ReferenceGenerator, name: str, value: float | None) -> None:
-    """Raises a ValueError unless ``value`` (an attribute of ``gen``) is ``None`` or a number in [-1, 1].
-
-    References are normalised (state / limit): ±1 is the referenced state's limit.
-    """
-    if value is None:
-        return
-    owner = type(gen).__name__
-    if isinstance(value, (bool, str)) or not isinstance(value, (int, float, np.number)) or not np.isfinite(value):
-        raise ValueError(f"{owner}: {name} must be a finite number, got {value!r}")
-    if not -1.0 <= value <= 1.0:
-        raise ValueError(f"{owner}: {name}={value!r} is outside [-1, 1]. Reference values are normalised (state / "
-                         "limit), so ±1 is the referenced state's limit and the observation holds references in "
-                         "[-1, 1]; to reference a state beyond its default limit, raise the limit (limit_values=...)")
-
-
-def check_range(gen: ReferenceGenerator, name: str, strict: bool = True, highest: float = np.inf) -> None:
-    """Raises a ValueError unless the attribute ``name`` of ``gen`` is a pair of finite numbers ``0 < low <= high``.
-
-    Args:
-        gen: The generator.
-        name: Attribute name (a ``(low, high)`` pair).
-        strict: Require ``low > 0``; ``False`` allows ``low = 0``.
-        highest: Largest allowed ``high``.
-    """
-    owner, value = type(gen).__name__, getattr(gen, name)
-    try:
-        lo, hi = (float(v) for v in value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{owner}: {name} must be a pair (low, high) of numbers, got {value!r}") from None
-    rule = f"{'0 <' if strict else '0 <='} low <= high" + ("" if highest == np.inf else f" <= {highest:g}")
-    if not (np.isfinite(lo) and np.isfinite(hi)) or not (0 < lo if strict else 0 <= lo) or not lo <= hi <= highest:
-        raise ValueError(f"{owner}: {name} must be finite numbers with {rule}, got {value!r}")
-
-
 def elapsed(t, tau):
     """The time ``t`` one period ``tau`` later (s)."""
     return t + tau
@@ -155,7 +121,7 @@ class ConstReference(ReferenceGenerator):
         super().__post_init__()
         if self.value is None:
             raise ValueError("ConstReference: value must be a number in [-1, 1], got None")
-        check_normalised(self, "value", self.value)
+        check_normalised(self, "value")
         lo = -1.0 if self.low is None else self.low
         hi = 1.0 if self.high is None else self.high
         if not lo <= self.value <= hi:

@@ -238,7 +238,9 @@ def make_task(motor: str | Motor = "SeriesDc", task: str = "SC", action_type: st
             arg.number(f"reward_weights[{name!r}]", w, ">= 0", per_env=False)
         reward = (reward or WeightedSumOfErrors).for_references(
             [g.state for g in refs], signed, weights, power=arg.number("reward_power", reward_power, "> 0", False),
-            gamma=gamma, violation_reward=violation_reward)
+            gamma=arg.number("gamma", gamma, per_env=False),
+            violation_reward=None if violation_reward is None else arg.number("violation_reward", violation_reward,
+                                                                                per_env=False))
     elif len(getattr(reward, "weights", ())) != len(refs):
         raise ValueError(f"reward {reward!r} has {len(getattr(reward, 'weights', ()))} weights for "
                          f"{len(refs)} referenced state(s) {[g.state for g in refs]}")
@@ -270,11 +272,13 @@ def _user_references(reference: Any, drive: DriveSystem, task: str,
     """
     if reference is None:
         return _default_references(drive, task, entry)
-    refs = [reference] if isinstance(reference, ReferenceGenerator) else arg.names("reference", reference)
+    single = isinstance(reference, ReferenceGenerator) or not isinstance(reference, (list, tuple))
+    refs = [reference] if single else list(reference)
     bad = [g for g in refs if not isinstance(g, ReferenceGenerator)]
     if bad:
-        raise ValueError(f"reference must be a reference generator (WienerReference, PeriodicReference, "
-                         f"ConstReference, SwitchedReference, ...) or a list of them, got {bad[0]!r}")
+        hint = f" (an instance: {bad[0].__name__}())" if isinstance(bad[0], type) else ""
+        raise ValueError(f"reference must be a reference generator (WienerReference(), PeriodicReference(), "
+                         f"ConstReference(value=...), SwitchedReference(...)) or a list of them, got {bad[0]!r}{hint}")
     named = {g.state for g in refs if g.state}
     free = [d.state for d in _default_references(drive, task, None) if d.state not in named]
     unnamed = [g for g in refs if not g.state]

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 
-from gem.envs.constraints import Constraint
+from gem.envs.constraints import Constraint, LimitConstraint, SquaredConstraint
 from gem.envs.randomization import INERTIAS, RandomParameter
 from gem.envs.references import ReferenceGenerator
 from gem.envs.rewards import WeightedSumOfErrors
@@ -159,9 +159,11 @@ class DriveTask:
     def check_initial_state(self, start: DriveState, named: Mapping[str, np.ndarray], limits: np.ndarray) -> None:
         """Checks an episode start from user values ``named`` against the limits.
 
-        A named state beyond its limit (``|value| > limit``; the angle ``epsilon`` is wrapped, not
-        checked) is an error while the task has constraints (the episode would end at its first
-        step) and a warning when the constraints are off.
+        A named state beyond its limit (``|value| > limit``; not the angle ``epsilon``, whose
+        normaliser π is no limit), or a start beyond one of the task's limit constraints
+        (:class:`LimitConstraint`, :class:`SquaredConstraint`: a PMSM's current amplitude
+        ``i_sd² + i_sq²``), is an error while the task has constraints (the episode would end at
+        its first step) and a warning when the constraints are off.
 
         Args:
             start: The drive state computed from ``named``.
@@ -180,6 +182,11 @@ class DriveTask:
                 if over.size:
                     problems.append(f"initial {name} = {phys[over, j].tolist()} is beyond its limit "
                                     f"±{limits[over, j].tolist()} in environment(s) {over.tolist()}")
+        limit_kinds = (LimitConstraint, SquaredConstraint)      # a user constraint may mean something else
+        for c in self.constraints if not problems else ():    # (a state beyond its limit says enough)
+            hit = np.flatnonzero(c.violated(normalised(phys, limits), index)) if type(c) in limit_kinds else ()
+            if len(hit):
+                problems.append(f"the initial state is beyond the limit {c} in environment(s) {hit.tolist()}")
         if not problems:
             return
         if self.constraints:

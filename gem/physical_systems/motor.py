@@ -266,8 +266,9 @@ def check_limits(motor: Motor) -> None:
             f"the observation (and limit constraints end episodes there): add {missing[0]!r} (SI units) to "
             f"{name}.default_limits, or construct the motor with limit_values={{{missing[0]!r}: ...}}")
     check_positive(name, limits, motor.limited_names)
-    for n in motor.limited_names:
-        if n in nominal and np.any(np.abs(nominal[n]) > limits[n]):
+    given = (*(motor.nominal_values or {}), *(motor.limit_values or {}))     # the names the user typed first
+    for n in dict.fromkeys((*given, *motor.limited_names)):
+        if n in nominal and n in limits and np.any(np.abs(nominal[n]) > limits[n]):
             raise ValueError(
                 f"{name}: the nominal value of {n!r} ({nominal[n]!r}) exceeds its limit ({limits[n]!r}). Nominal "
                 f"values set the reference range (± nominal / limit) and must lie within the limit: lower "

@@ -8,7 +8,6 @@ import gem  # noqa: F401  (registers the gem/ ids)
 from gem.envs import (
     ConstReference,
     PeriodicReference,
-    SquaredConstraint,
     SwitchedReference,
     WeightedSumOfErrors,
     WienerReference,
@@ -87,30 +86,29 @@ def test_reward_stays_in_range_without_violations(env_id):
 
 
 # ------------------------------------------------------------------------------ violation reward
-TIGHT = (SquaredConstraint(("i_a", "i_a")),)
-"""|i_a| > limit / √2 ends the episode: a start at 0.9 of the limit violates it (a start beyond the
-limit itself is an error)."""
-
-
 def overcurrent(env):
+    """A start just inside the current limit: the full armature voltage (action 1) takes it beyond it in one step."""
     u = env.unwrapped
-    return {"i_a": 0.9 * u.limits[u.state_names.index("i_a")]}
+    return {"i_a": 0.999 * u.limits[u.state_names.index("i_a")]}
+
+
+FULL = np.array([1.0, 0.0], np.float32)
 
 
 @pytest.mark.parametrize(("gamma", "weights", "total"), [(0.99, None, 1.0), (0.9, None, 1.0),
                                                          (0.5, {"i_a": 2.0, "i_e": 1.0}, 3.0)])
 def test_default_violation_reward(gamma, weights, total):
-    env = gym.make(CC2, gamma=gamma, reward_weights=weights, constraints=TIGHT)
+    env = gym.make(CC2, gamma=gamma, reward_weights=weights)
     env.reset(seed=0, options={"initial_state": overcurrent(env)})
-    _, reward, terminated, _, _ = env.step(np.zeros(2, np.float32))
+    _, reward, terminated, _, _ = env.step(FULL)
     assert terminated
     assert reward == pytest.approx(-total / (1 - gamma))
 
 
 def test_configured_violation_reward():
-    env = gym.make(CC2, violation_reward=-7.0, constraints=TIGHT)
+    env = gym.make(CC2, violation_reward=-7.0)
     env.reset(seed=0, options={"initial_state": overcurrent(env)})
-    _, reward, terminated, _, _ = env.step(np.zeros(2, np.float32))
+    _, reward, terminated, _, _ = env.step(FULL)
     assert terminated and reward == -7.0
 
 
@@ -308,6 +306,7 @@ def test_reference_validation(build, culprit):
     ([ConstReference(), ConstReference(), ConstReference()], "3 generator"),
     ([ConstReference(state="i_e"), ConstReference(), ConstReference()], r"2 generator.*\['i_a'\]"),
     ("sine", "reference must be a reference generator"),
+    (WienerReference, r"an instance: WienerReference\(\)"),
     ([SwitchedReference(generators=(ConstReference(state="omega"),)), ConstReference()], "same state"),
 ])
 def test_reference_checked_when_the_task_is_built(reference, culprit):

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import gem  # noqa: F401  (registers the gem/ ids)
-from gem.envs import ConstReference, SquaredConstraint
+from gem.envs import ConstReference
 from gem.physical_systems import (
     ConstantSpeedLoad,
     ContFourQuadrantConverter,
@@ -128,9 +128,9 @@ def test_external_speed_load_restarts_per_environment_at_autoreset():
         return 10.0 + 1e5 * t
 
     venv = gym.make_vec(CC_ID, num_envs=2, vectorization_mode="vector_entry_point", tau=tau,
-                        load=ExternalSpeedLoad(profile=profile), constraints=(SquaredConstraint(("i", "i")),))
-    venv.reset(seed=0, options={"initial_state": {"i": [200.0, 0.0]}})     # env 0 violates 2 (i / 210 A)² <= 1 at once
-    _, _, terminated, _, _ = venv.step(np.zeros((2, 1), np.float32))
+                        load=ExternalSpeedLoad(profile=profile))
+    venv.reset(seed=0, options={"initial_state": {"i": [209.0, 0.0]}})     # 1 A below the limit
+    _, _, terminated, _, _ = venv.step(np.array([[1.0], [0.0]], np.float32))     # 60 V: env 0 beyond it at once
     assert terminated.tolist() == [True, False]
     np.testing.assert_allclose(venv.unwrapped.physical_state[:, 0], [profile(0.0), profile(tau)])
     venv.step(np.full((2, 1), 16.5 / 60, np.float32))

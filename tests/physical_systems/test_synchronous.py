@@ -351,3 +351,11 @@ def test_batch_equals_single_runs(motor, load):
         for a in actions:
             s1 = ds1.step(s1, a[k : k + 1])
         np.testing.assert_allclose(s1.physical[0], state.physical[k], rtol=1e-12, atol=1e-12)
+
+
+def test_a_nominal_current_above_the_limit_names_what_the_user_typed():
+    with pytest.raises(ValueError, match=r"nominal value of 'i' \(500.0\) exceeds its limit \(400.0\)"):
+        PMSM(nominal_values={"i": 500.0})
+    with pytest.raises(ValueError, match=r"nominal value of 'i' \(240.0\) exceeds its limit \(200.0\)"):
+        PMSM(limit_values={"i": 200.0})
+    PMSM(nominal_values={"i": 150.0}, limit_values={"i": 200.0})

@@ -20,8 +20,9 @@ import numpy as np
 from gem.physical_systems.loads import MechanicalLoad
 from gem.physical_systems.motor import Motor
 
-PATTERN = (0.5, -0.3, 0.8)
-"""Fractions of each state's limit that the probe batch takes (repeated to the batch size)."""
+PATTERN = (0.5, 0.25, 0.75)
+"""Fractions of each state's limit that the probe batch takes (repeated to the batch size): distinct,
+inside the limits and positive (a Python ``if`` on an array fails whatever its values)."""
 
 SCALAR_ONLY = ("truth value of an array", "only length-1 arrays", "only 0-dimensional arrays",
                "only size-1 arrays")
@@ -33,14 +34,17 @@ HOW_TO = ("The NumPy step calls it on arrays with one entry per environment, the
           "np.logical_and instead of 'and', and NumPy's functions (np.tanh) instead of math's.")
 
 
-def batch_size(*components: Any) -> int:
+def batch_size(*components: Any) -> int | None:
     """The probe's batch size: the length of the per-environment parameter arrays, at least 2.
 
-    Two environments are the fewest for which a Python ``if`` on an array fails.
+    Two environments are the fewest for which a Python ``if`` on an array fails. ``None`` when the
+    arrays differ in length (the environment reports that, naming them and ``num_envs``).
     """
-    sizes = [np.shape(v)[0] for c in components for v in vars(c).values()
-             if isinstance(v, np.ndarray) and v.ndim == 1 and v.dtype.kind == "f"]
-    return max(sizes + [2])
+    sizes = {np.shape(v)[0] for c in components for v in vars(c).values()
+             if isinstance(v, np.ndarray) and v.ndim == 1 and v.dtype.kind == "f"} - {1}
+    if len(sizes) > 1:
+        return None
+    return max(sizes | {2})
 
 
 def probe(n: int, scale: Any) -> np.ndarray:
@@ -65,10 +69,11 @@ def call_on_batch(owner: str, method: str, fn: Callable[[], Any], names: tuple[s
     try:
         with np.errstate(all="ignore"):
             out = fn()
-    except (ValueError, TypeError) as exc:
-        if any(phrase in str(exc) for phrase in SCALAR_ONLY):
+    except Exception as exc:
+        if isinstance(exc, (ValueError, TypeError)) and any(phrase in str(exc) for phrase in SCALAR_ONLY):
             raise ValueError(f"{owner}.{method} fails on a batch of environments ({type(exc).__name__}: {exc}). "
                              + HOW_TO) from exc
+        _note(exc, owner, method, n)
         raise
     cols = (out,) if names is None else out
     want = 1 if names is None else len(names)
@@ -85,16 +90,26 @@ def call_on_batch(owner: str, method: str, fn: Callable[[], Any], names: tuple[s
                              f"give one number or one per environment")
 
 
-def check_batch_methods(motor: Motor, load: MechanicalLoad, u_sup: Any, tau: float) -> None:
+def _note(exc: Exception, owner: str, method: str, n: int) -> None:
+    """Adds to ``exc`` where it came from (Python 3.11+; a plain re-raise before)."""
+    if hasattr(exc, "add_note"):
+        exc.add_note(f"(raised while gem ran {owner}.{method} once on a batch of {n} environments, when the drive "
+                     "was built: gem.physical_systems.batch_check)")
+
+
+def check_batch_methods(motor: Motor, load: MechanicalLoad, supply: Any, tau: float) -> None:
     """Runs the motor's and the load's column methods once on a small batch (see the module docstring).
 
     Args:
         motor: The motor.
         load: The mechanical load.
-        u_sup: The supply voltage (V), scalar or per environment: the probe's terminal voltages.
+        supply: The DC supply (its voltage scales the probe's terminal voltages).
         tau: Control period (s).
     """
-    n = batch_size(motor, load)
+    n = batch_size(motor, load, supply)
+    if n is None:
+        return
+    u_sup = supply.u_nominal
     name = type(motor).__name__
     lim = motor.limits
     x = tuple(probe(n, np.pi if k == "epsilon" else lim.get(k, 1.0)) for k in motor.ode_names)

@@ -98,7 +98,7 @@ class DriveSystem:
         t_il = float(np.max(converter.interlocking_time))
         if t_il >= tau:
             raise ValueError(f"interlocking_time ({t_il} s) must be shorter than tau ({tau} s), the control period")
-        check_batch_methods(motor, load, supply.u_nominal, float(tau))
+        check_batch_methods(motor, load, supply, float(tau))
         self.motor, self.converter, self.load, self.supply = motor, converter, load, supply
         self.tau, self.substeps = float(tau), int(substeps)
         self.solver_name = solver

@@ -26,7 +26,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from gem.physical_systems.params import check_known_keys, check_positive, validated_fields
+from gem.physical_systems.params import as_param, check_known_keys, check_positive, validated_fields
 
 Column = Any
 """A ``(num_envs,)`` array, or a float inside a compiled per-environment kernel."""
@@ -88,7 +88,12 @@ class Motor:
                     raise ValueError(f"{name}: {keyword} must be a dict {{state name: value (SI)}}, got {given!r}")
                 check_known_keys(name, given, {**dict.fromkeys(self.default_limits), **dict.fromkeys(
                     self.limited_names)}, label)
+                given = {k: as_param(v, f"{keyword}[{k!r}]") for k, v in given.items()}
+                for k, v in given.items():
+                    if np.ndim(v):
+                        raise ValueError(f"{name}: {keyword}[{k!r}] must be one number, got {v!r}")
                 check_positive(name, given, given)
+                object.__setattr__(self, keyword, given)
         check_limits(self)
 
     # ----------------------------------------------------------------- construction helpers

@@ -49,6 +49,9 @@ def vec(env_id=CC, num_envs=2, **kw):
     ({"nominal_values": {"i": 500.0}}, "nominal value of 'i'.*exceeds its limit"),    # limit 210 A
     ({"limit_values": {"i": 50.0}}, "nominal value of 'i'.*exceeds its limit"),      # nominal 97 A
     ({"nominal_values": 97.0}, "nominal_values"),
+    ({"limit_values": {"i": "200"}}, r"limit_values\['i'\]"),
+    ({"limit_values": {"i": float("nan")}}, r"limit_values\['i'\]"),
+    ({"nominal_values": {"i": None}}, r"nominal_values\['i'\]"),
     ({"motor_params": 0.1}, "motor_params"),
     ({"gamma": 1.0}, "gamma"),
     ({"gamma": -0.1}, "gamma"),
@@ -195,19 +198,22 @@ def test_per_environment_motor_parameters_of_the_right_length_work():
     assert phys[0, 2] != phys[1, 2]
 
 
-def test_per_environment_supply_voltage_works():
-    venv = vec(num_envs=2, u_sup=[60.0, 48.0], constraints=())
+@pytest.mark.parametrize("num_envs", [2, 3])
+def test_per_environment_supply_voltage_works(num_envs):
+    u_sup = np.array([60.0, 48.0, 30.0][:num_envs])
+    venv = vec(num_envs=num_envs, u_sup=u_sup, constraints=())
     venv.reset(seed=0)
-    venv.step(np.full((2, 1), 0.5, np.float32))
+    venv.step(np.full((num_envs, 1), 0.5, np.float32))
     phys = venv.unwrapped.physical_state
-    np.testing.assert_allclose(phys[:, 4], [60.0, 48.0])
-    np.testing.assert_allclose(phys[:, 3], [30.0, 24.0], rtol=1e-6)
+    np.testing.assert_allclose(phys[:, 4], u_sup)
+    np.testing.assert_allclose(phys[:, 3], 0.5 * u_sup, rtol=1e-6)
 
 
 @pytest.mark.parametrize(("num_envs", "kwargs", "culprit"), [
     (3, {"motor_params": {"r_a": [0.016, 0.05]}}, "r_a"),
     (1, {"motor_params": {"r_a": [0.016, 0.05]}}, "r_a"),
     (3, {"u_sup": [60.0, 48.0]}, "u_sup|u_nominal"),
+    (2, {"u_sup": [60.0, 48.0, 30.0], "motor_params": {"r_a": [0.016, 0.05]}}, "has 3 values .* num_envs is 2"),
 ])
 def test_per_environment_parameter_of_wrong_length(num_envs, kwargs, culprit):
     with pytest.raises(ValueError, match=culprit):

@@ -169,3 +169,15 @@ def test_motor_definition_errors_say_what_to_write(attrs, culprit):
     cls = dataclass(frozen=True, kw_only=True)(type("Bad", (HotDc,), {**attrs, "__module__": __name__}))
     with pytest.raises(ValueError, match=culprit):
         gem.make_env(motor=cls(), task="CC")
+
+
+def test_another_error_in_a_motor_says_where_gem_ran_it():
+    @dataclass(frozen=True, kw_only=True)
+    class Typo(HotDc):
+        def torque(self, x):
+            return self.psi * x[0]              # no parameter psi
+
+    with pytest.raises(AttributeError, match="psi") as err:
+        gem.make_env(motor=Typo(), task="CC")
+    if hasattr(err.value, "__notes__"):        # Python 3.11+
+        assert "Typo.torque once on a batch" in err.value.__notes__[0]

@@ -18,8 +18,9 @@ LEADING = ("env_id", "algo", "seed")
 """The first columns of ``results.csv``; the hyper-parameters follow, then :data:`TRAILING`."""
 
 TRAILING = ("rmse_ratio", "mae_ratio", "steady_rmse_ratio", "ddpg_rmse", "pi_rmse", "ddpg_violation_episodes",
-            "best_validation_rmse", "timesteps", "wall_seconds", "status", "trial_dir")
-"""The result columns of ``results.csv`` (``steady_rmse_ratio`` only where the metrics provide it)."""
+            "best_validation_rmse", "timesteps", "wall_seconds", "status", "node", "trial_dir")
+"""The result columns of ``results.csv`` (``steady_rmse_ratio`` only where the metrics provide it;
+``node``: the first characters of the Ray node id the trial ran on)."""
 
 SUMMARISED = ("rmse_ratio", "mae_ratio", "steady_rmse_ratio", "wall_seconds")
 """Columns averaged over seeds in ``summary.csv``."""

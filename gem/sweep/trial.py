@@ -67,7 +67,10 @@ def comparison_trial(config: dict[str, Any]) -> None:
     result = compare(env_id, out, seed=seed, preset=preset, eval_episodes=int(config.get("eval_episodes", 10)),
                      progress_bar=False, verbose=False, on_validation=on_validation)
     final = dict(last, **final_metrics(result.metrics))
-    final.update(trained_timesteps=result.run.get("trained_timesteps", 0),
+    import ray
+
+    final.update(node=ray.get_runtime_context().get_node_id()[:12],
+                 trained_timesteps=result.run.get("trained_timesteps", 0),
                  training_seconds=result.run.get("training_seconds", 0.0),
                  wall_seconds=time.perf_counter() - t0, compared=True)
     final["timesteps"] = final["trained_timesteps"]

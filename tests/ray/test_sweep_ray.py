@@ -58,6 +58,7 @@ def test_interrupted_sweep_resumes_without_rerunning_finished_trials(tmp_path):
         for col in ("rmse_ratio", "mae_ratio", "ddpg_rmse", "pi_rmse", "wall_seconds", "timesteps"):
             assert math.isfinite(float(r[col])), (col, r)
         assert (Path(r["trial_dir"]) / "metrics.json").exists()      # gem.compare's outputs are kept
+        assert len(r["node"]) == 12                                   # the Ray node it ran on
     with (out / "summary.csv").open() as fh:
         (summary,) = list(csv.DictReader(fh))
     assert summary["finished"] == "3" and math.isfinite(float(summary["rmse_ratio_mean"]))

@@ -14,7 +14,7 @@ except ImportError as exc:  # pragma: no cover - depends on the installation
                       "(install the CPU build of torch first, see the README)") from exc
 
 from gem.agents.callbacks import VALIDATION_SEED, ProgressCallback, ValidationCallback
-from gem.agents.presets import BY_ID, BY_TASK, DDPGPreset, preset_for
+from gem.agents.presets import BY_ID, BY_TASK, HYPERPARAMETERS, DDPGPreset, preset_for, with_hyperparameters
 from gem.agents.training import (
     TrainingResult,
     build_ddpg,
@@ -25,6 +25,6 @@ from gem.agents.training import (
 )
 from gem.agents.vec_env import SB3VecEnv
 
-__all__ = ["BY_ID", "BY_TASK", "VALIDATION_SEED", "DDPGPreset", "ProgressCallback", "SB3VecEnv",
-           "TrainingResult", "ValidationCallback", "build_ddpg", "load_ddpg", "make_training_env",
-           "preset_for", "train_ddpg", "training_spec"]
+__all__ = ["BY_ID", "BY_TASK", "HYPERPARAMETERS", "VALIDATION_SEED", "DDPGPreset", "ProgressCallback",
+           "SB3VecEnv", "TrainingResult", "ValidationCallback", "build_ddpg", "load_ddpg", "make_training_env",
+           "preset_for", "train_ddpg", "training_spec", "with_hyperparameters"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import time
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -42,12 +43,16 @@ class ValidationCallback(BaseCallback):
         baseline: Optional policy (or factory) validated once, for reference in the log and plot.
         baseline_name: Its name.
         save_replay_buffer: Also save the replay buffer with ``last_model.zip``.
+        on_validation: Called with each validation's log row (a dict, as written to
+            ``validations.jsonl``), e.g. to report progress to a hyper-parameter search.
     """
 
     def __init__(self, spec: EnvSpec, out: str | Path, eval_freq: int, n_episodes: int = 4,
                  seed: int = VALIDATION_SEED, baseline: PolicyLike | None = None,
-                 baseline_name: str = "PI cascade", save_replay_buffer: bool = True):
+                 baseline_name: str = "PI cascade", save_replay_buffer: bool = True,
+                 on_validation: Callable[[dict[str, Any]], None] | None = None):
         super().__init__()
+        self.on_validation = on_validation
         self.spec, self.out = spec, Path(out)
         self.eval_freq, self.n_episodes, self.seed = int(eval_freq), int(n_episodes), int(seed)
         self.baseline, self.baseline_name = baseline, baseline_name
@@ -111,8 +116,11 @@ class ValidationCallback(BaseCallback):
                                "seconds": round(time.perf_counter() - tic, 3)}
         if self.baseline_rmse is not None:
             row.update(baseline_rmse=self.baseline_rmse, baseline_name=self.baseline_name)
+        row["best_rmse"] = self.best_rmse
         with self.log_path.open("a") as fh:
             fh.write(json.dumps(row) + "\n")
+        if self.on_validation is not None:
+            self.on_validation(row)
         self.logger.record("validation/rmse", rmse)
         self.logger.record("validation/best_rmse", self.best_rmse)
         return rmse

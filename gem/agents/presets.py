@@ -23,8 +23,9 @@ Why these numbers (measured on ``gem/Cont-CC-SeriesDc-v0`` on a 2-core CPU; see 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 
@@ -86,6 +87,58 @@ class DDPGPreset:
     def with_overrides(self, **kwargs: Any) -> DDPGPreset:
         """Copy with fields replaced (``None`` values are ignored)."""
         return replace(self, **{k: v for k, v in kwargs.items() if v is not None})
+
+
+_INTEGERS = ("timesteps", "num_envs", "train_episode_steps", "buffer_size", "batch_size", "learning_starts",
+             "train_freq", "gradient_steps", "eval_freq", "eval_episodes")
+_POSITIVE_REALS = ("learning_rate", "tau")
+HYPERPARAMETERS = tuple(f.name for f in fields(DDPGPreset) if f.name not in ("env_kwargs", "note"))
+"""The preset fields a user (or a hyper-parameter search) may override by name."""
+
+
+def with_hyperparameters(preset: DDPGPreset, values: Mapping[str, Any]) -> DDPGPreset:
+    """``preset`` with the fields named in ``values`` replaced, each checked.
+
+    Integers may come as floats with an integral value (as search libraries sample them);
+    ``net_arch`` as a list of positive integers.
+
+    Raises:
+        ValueError: For an unknown name (the message lists the valid ones) or a value out of range.
+        TypeError: For a value of the wrong kind.
+    """
+    out: dict[str, Any] = {}
+    for name, value in values.items():
+        if name not in HYPERPARAMETERS:
+            raise ValueError(f"unknown hyper-parameter {name!r}; valid: {', '.join(HYPERPARAMETERS)}")
+        if name == "net_arch":
+            if isinstance(value, (int, float)) or not all(_is_integral(v) and v >= 1 for v in value):
+                raise TypeError(f"net_arch must be a list of positive layer sizes, got {value!r}")
+            value = tuple(int(v) for v in value)
+        elif name == "noise":
+            if not isinstance(value, str):
+                raise TypeError(f"noise must be 'normal' or 'ou', got {value!r}")
+        elif name in _INTEGERS:
+            if value is None and name == "train_episode_steps":
+                pass
+            elif not _is_integral(value):
+                raise TypeError(f"{name} must be an integer, got {value!r}")
+            else:
+                value = int(value)
+        else:
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+                raise TypeError(f"{name} must be a finite number, got {value!r}")
+            if name in _POSITIVE_REALS and value <= 0:
+                raise ValueError(f"{name} must be > 0, got {value!r}")
+            if name == "noise_sigma" and value < 0:
+                raise ValueError(f"noise_sigma must be >= 0, got {value!r}")
+            value = float(value)
+        out[name] = value
+    return replace(preset, **out)
+
+
+def _is_integral(value: Any) -> bool:
+    return not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value) \
+        and float(value) == int(value)
 
 
 FAST_LOOP = DDPGPreset(

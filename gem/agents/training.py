@@ -12,7 +12,7 @@ Everything a run produces goes to its output folder:
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -101,7 +101,8 @@ def train_ddpg(env_id: str, out: str | Path, *, timesteps: int | None = None, se
                num_envs: int | None = None, preset: DDPGPreset | None = None,
                env_kwargs: Mapping[str, Any] | None = None, progress_bar: bool = True,
                baseline: PolicyLike | None = None, save_replay_buffer: bool = True,
-               torch_threads: int | None = 1) -> TrainingResult:
+               torch_threads: int | None = 1,
+               on_validation: Callable[[dict[str, Any]], None] | None = None) -> TrainingResult:
     """Trains DDPG on ``env_id`` and saves models and logs to ``out``.
 
     Args:
@@ -117,6 +118,7 @@ def train_ddpg(env_id: str, out: str | Path, *, timesteps: int | None = None, se
         save_replay_buffer: Save the replay buffer with every checkpoint.
         torch_threads: Torch CPU threads (``None``: leave as is). One thread is fastest for
             these small networks and keeps runs reproducible.
+        on_validation: Called with each validation's log row (see :class:`ValidationCallback`).
 
     Returns:
         The :class:`TrainingResult`; the best checkpoint is ``result.best_model_path``.
@@ -133,7 +135,7 @@ def train_ddpg(env_id: str, out: str | Path, *, timesteps: int | None = None, se
     model = build_ddpg(preset, env, seed)
     model.set_logger(configure(str(out), ["csv"]))
     validation = ValidationCallback(spec, out, preset.eval_freq, preset.eval_episodes, baseline=baseline,
-                                    save_replay_buffer=save_replay_buffer)
+                                    save_replay_buffer=save_replay_buffer, on_validation=on_validation)
     callbacks: list = [validation]
     if progress_bar:
         callbacks.append(ProgressCallback(preset.timesteps, validation))

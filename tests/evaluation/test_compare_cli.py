@@ -52,6 +52,9 @@ def test_end_to_end_writes_every_artefact(tmp_path, capsys):
     (["--env-kwargs", "{not json"], "not valid JSON"),
     (["--env-kwargs", '{"tau": -1}'], "tau"),
     (["--load-model", "/nonexistent/model.zip"], "no file"),
+    (["--hyperparameters", '{"lr": 1e-3}'], "unknown hyper-parameter 'lr'"),
+    (["--hyperparameters", '{"batch_size": 0}'], "batch_size must be >= 1"),
+    (["--hyperparameters", "[1, 2]"], "--hyperparameters must be a JSON object"),
 ])
 def test_bad_arguments_give_clear_errors(args, message, tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:

@@ -1,0 +1,7 @@
+"""``python -m gem.sweep``."""
+
+import sys
+
+from gem.sweep.cli import main
+
+sys.exit(main())

@@ -190,7 +190,9 @@ def make_task(motor: str | Motor = "SeriesDc", task: str = "SC", action_type: st
         constraints: State names (limit constraint) and/or constraint objects; ``()`` disables them.
         noise: Measurement noise on observations: a ``GaussianNoise`` or its ``sigma`` (one number, or
             ``{state name: sigma}``), as a fraction of each state's limit.
-        reference: One generator or one per referenced state; states left ``None`` follow the task.
+        reference: One generator or a list. Generators whose ``state`` is ``None`` take the task's
+            referenced states that no other generator names, in order, one each (a value outside
+            [-1, 1] or a mismatch in number is an error); ``ConstReference`` values are used as given.
         reward_weights: Weight per referenced state (default equal, summing to 1).
         reward_power: Exponent of the error in the reward.
         gamma: Discount factor of the agent; sets the default violation reward ``-sum(w)/(1-gamma)``.
@@ -236,11 +238,11 @@ def make_task(motor: str | Motor = "SeriesDc", task: str = "SC", action_type: st
         weights = arg.mapping("reward_weights", reward_weights)
         for name, w in (weights or {}).items():
             arg.number(f"reward_weights[{name!r}]", w, ">= 0", per_env=False)
+        if violation_reward is not None:
+            violation_reward = arg.number("violation_reward", violation_reward, per_env=False)
         reward = (reward or WeightedSumOfErrors).for_references(
-            [g.state for g in refs], signed, weights, power=arg.number("reward_power", reward_power, "> 0", False),
-            gamma=arg.number("gamma", gamma, per_env=False),
-            violation_reward=None if violation_reward is None else arg.number("violation_reward", violation_reward,
-                                                                                per_env=False))
+            [g.state for g in refs], signed, weights, gamma=arg.number("gamma", gamma, per_env=False),
+            power=arg.number("reward_power", reward_power, "> 0", per_env=False), violation_reward=violation_reward)
     elif len(getattr(reward, "weights", ())) != len(refs):
         raise ValueError(f"reward {reward!r} has {len(getattr(reward, 'weights', ()))} weights for "
                          f"{len(refs)} referenced state(s) {[g.state for g in refs]}")

@@ -90,14 +90,15 @@ MOTORS.update({
 instead of the raw angle and the last action by default (what GEM users add with wrappers)."""
 
 
-def default_converter(motor: Motor, action_type: str, interlocking_time: float = 0.0) -> cv.Converter:
+def default_converter(motor: Motor, action_type: str, interlocking_time: float = 0.0, switch_drop: float = 0.0,
+                      diode_drop: float = 0.0) -> cv.Converter:
     """4QC for one input, two 4QCs for two (armature and field), a B6 bridge for three phases."""
     topo = {1: cv.FOUR_QUADRANT, 2: cv.combine(cv.FOUR_QUADRANT, cv.FOUR_QUADRANT), 3: cv.B6_BRIDGE}
     n = len(motor.input_names)
     if n not in topo:
         raise ValueError(f"no default converter for a motor with {n} inputs; pass converter=")
     kind = cv.ContinuousConverter if action_type == "Cont" else cv.FiniteConverter
-    return kind(topo[n], interlocking_time)
+    return kind(topo[n], interlocking_time, switch_drop, diode_drop)
 
 
 def _build_motor(motor: str | Motor, motor_params, nominal_values, limit_values) -> tuple[Motor, MotorEntry | None]:
@@ -162,6 +163,7 @@ def make_task(motor: str | Motor = "SeriesDc", task: str = "SC", action_type: st
               motor_params: Mapping[str, Any] | None = None, nominal_values: Mapping[str, float] | None = None,
               limit_values: Mapping[str, float] | None = None, load: MechanicalLoad | None = None,
               converter: cv.Converter | None = None, interlocking_time: float = 0.0,
+              switch_drop: float = 0.0, diode_drop: float = 0.0,
               solver: str = "rk4", substeps: int = 1, constraints: Sequence | None = None,
               noise: GaussianNoise | float | None = None,
               reference: ReferenceGenerator | Sequence[ReferenceGenerator] | None = None,
@@ -170,7 +172,7 @@ def make_task(motor: str | Motor = "SeriesDc", task: str = "SC", action_type: st
               reward: type[WeightedSumOfErrors] | WeightedSumOfErrors | None = None,
               randomize: Mapping[str, Any] | None = None,
               observed_states: Sequence[str] | None = None, last_action: bool | None = None,
-              action_frame: str = "abc") -> DriveTask:
+              action_frame: str = "abc", action_delay: int = 0) -> DriveTask:
     """Builds a drive-control task; every argument has the default of the registered id.
 
     Args:
@@ -185,6 +187,8 @@ def make_task(motor: str | Motor = "SeriesDc", task: str = "SC", action_type: st
         load: Mechanical load; default constant 100 rad/s (CC, TC) or the motor's polynomial load (SC).
         converter: Power converter; default from the motor's number of inputs and ``action_type``.
         interlocking_time: Interlocking time of the default converter (s).
+        switch_drop: Forward voltage of the default converter's conducting switches (V).
+        diode_drop: Forward voltage of the default converter's conducting diodes (V).
         solver: ``"rk4"`` (default), ``"euler"`` or ``"scipy"``.
         substeps: Solver sub-steps per period.
         constraints: State names (limit constraint) and/or constraint objects; ``()`` disables them.
@@ -207,6 +211,9 @@ def make_task(motor: str | Motor = "SeriesDc", task: str = "SC", action_type: st
         last_action: Append the previous action to observations.
         action_frame: ``"abc"`` (converter action) or ``"dq"`` (rotor-frame voltage; continuous
             three-phase ids only, see :class:`~gem.envs.task.DriveTask`).
+        action_delay: Computation delay in control periods (GEM's ``DeadTimeProcessor``): the
+            converter applies the action given that many steps earlier (see
+            :class:`~gem.envs.task.DriveTask`).
     """
     if task not in TASKS:
         raise ValueError(f"unknown task {task!r}; choose from {TASKS}")
@@ -230,7 +237,8 @@ def make_task(motor: str | Motor = "SeriesDc", task: str = "SC", action_type: st
     randomized = parse_randomize(arg.mapping("randomize", randomize), m, load)
     if randomized:      # the drive holds the centres: limits and nominal values follow them
         m, load = replace(m, **centres(randomized, "motor")), replace(load, **centres(randomized, "load"))
-    conv = converter if converter is not None else default_converter(m, action_type, interlocking_time)
+    conv = converter if converter is not None else default_converter(m, action_type, interlocking_time, switch_drop,
+                                                                      diode_drop)
     drive = DriveSystem(m, conv, load, IdealVoltageSupply(u_nominal=u_sup), tau=tau, solver=solver, substeps=substeps)
     refs = _bind_all(_user_references(reference, drive, task, entry), drive)
     signed = [g.low < 0 for g in refs]
@@ -261,7 +269,8 @@ def make_task(motor: str | Motor = "SeriesDc", task: str = "SC", action_type: st
     return DriveTask(drive=drive, references=refs, reward=reward,
                      constraints=parse_constraints(constraints, drive.state_names), observed=observed,
                      last_action=bool(entry.last_action if (last_action is None and entry) else last_action),
-                     noise=noise, task=task, action_frame=action_frame, randomized=randomized)
+                     noise=noise, task=task, action_frame=action_frame, randomized=randomized,
+                     action_delay=action_delay)
 
 
 def _user_references(reference: Any, drive: DriveSystem, task: str,

@@ -83,6 +83,12 @@ class DriveTask:
             hexagon (see :mod:`gem.physical_systems.modulation`).
         randomized: Motor and load parameters drawn anew at every episode start (see
             :mod:`gem.envs.randomization`); the drive holds their centre values.
+        action_delay: Computation delay in control periods: the converter applies the action given
+            ``action_delay`` steps earlier (zero voltage, i.e. zero duty-cycle actions or switch
+            state 0, until then, at every episode start). With ``action_frame="dq"`` the rotor-frame
+            action is rotated into the stator frame when it is given, with the angle advanced to the
+            middle of the period it will be applied in, ``(action_delay + 1/2) tau``, as a drive's
+            controller compensates its own delay.
     """
 
     drive: DriveSystem
@@ -95,8 +101,12 @@ class DriveTask:
     task: str = "CC"
     action_frame: str = "abc"
     randomized: tuple[RandomParameter, ...] = ()
+    action_delay: int = 0
 
     def __post_init__(self) -> None:
+        if isinstance(self.action_delay, bool) or not isinstance(self.action_delay, (int, np.integer)) \
+                or self.action_delay < 0:
+            raise ValueError(f"action_delay must be a whole number of control periods >= 0, got {self.action_delay!r}")
         if self.action_frame not in ("abc", "dq"):
             raise ValueError(f"action_frame must be 'abc' or 'dq', got {self.action_frame!r}")
         if self.action_frame == "dq" and not (
@@ -126,6 +136,14 @@ class DriveTask:
     def discrete_action(self) -> bool:
         """The action picks switch states (a finite converter in its own frame), not duty cycles."""
         return self.drive.converter.finite and self.action_frame != "dq"
+
+    @property
+    def converter_action_size(self) -> int:
+        """Entries of the action the converter applies (B6 legs for ``action_frame="dq"``; one per table if finite)."""
+        topo = self.drive.converter.topology
+        if self.action_frame == "dq":
+            return len(topo.action_low)
+        return len(topo.tables) if self.discrete_action else len(topo.action_low)
 
     @property
     def action_size(self) -> int:

@@ -86,6 +86,10 @@ class GemVectorEnv(VectorEnv):
         self._ref = np.zeros((self.num_envs, len(task.references)))
         self._last_action = np.zeros((self.num_envs, task.action_size))
         self._steps = np.zeros(self.num_envs, dtype=np.int64)
+        # actions given but not yet applied (action_delay): a ring of delay slots per environment
+        self._queue = np.zeros((self.num_envs, max(task.action_delay, 1), task.converter_action_size),
+                               np.int64 if task.discrete_action else float)
+        self._queue_head = np.zeros(1, np.int64)
         self._state = None
         self._fresh = None          # the default initial state (autoreset), computed at the first reset
         self._needs_reset = np.ones(self.num_envs, dtype=bool)
@@ -200,6 +204,7 @@ class GemVectorEnv(VectorEnv):
             g.reset(mem, idx, self.rnd)
         self._ref[idx] = np.stack([mem["value"][idx] for mem in self._ref_mem], axis=1)
         self._last_action[idx] = 0.0
+        self._queue[idx] = 0
         self._steps[idx] = 0
         self._needs_reset[idx] = False
         self._blocked = bool(self._needs_reset.any())
@@ -276,6 +281,7 @@ class GemVectorEnv(VectorEnv):
         return StepArrays(state=self._state, start=self._fresh, limits=self._limits,
                           u_sup=self.drive.supply_voltage(self.num_envs), references=self._ref,
                           reference_rows=self._ref_block, last_action=self._last_action, steps=self._steps,
+                          action_queue=self._queue, queue_head=self._queue_head,
                           key=self.rnd.key, counter=self.rnd.counter, noise_key=self.noise_rnd.key,
                           noise_counter=self.noise_rnd.counter)
 
@@ -304,6 +310,8 @@ class GemVectorEnv(VectorEnv):
         """The NumPy step: physics, constraints, reward, references, observation."""
         noise = self.rnd.normal(1)[:, 0] if self.drive.load.random else None
         applied = self._dq_to_legs(action) if self.task.action_frame == "dq" else action
+        if self.task.action_delay:
+            applied = self._delayed(applied)
         state = self.drive.step(self._state, applied, noise)
         self._state = state
         norm = normalised(state.physical, self._limits)
@@ -335,13 +343,22 @@ class GemVectorEnv(VectorEnv):
 
     # ------------------------------------------------------------------ helpers
     def _dq_to_legs(self, action: np.ndarray) -> np.ndarray:
-        """Rotor-frame voltage action → B6 leg actions at the mid-period angle."""
+        """Rotor-frame voltage action → B6 leg actions at the angle of the middle of the period it is applied in."""
         drive, phys = self.drive, self._state.physical
         motor = drive.motor
         p = getattr(motor, motor.pole_pairs_param) if motor.pole_pairs_param else 1
+        advance = (self.task.action_delay + 0.5) * drive.tau
         legs = dq_action_to_b6(action[:, 0], action[:, 1], phys[:, drive.index["epsilon"]], self._state.omega, p,
-                               drive.tau, self._limits[:, drive.index["u_sd"]], self._limits[:, drive.index["u_sup"]])
+                               advance, self._limits[:, drive.index["u_sd"]], self._limits[:, drive.index["u_sup"]])
         return np.stack(legs, axis=1)
+
+    def _delayed(self, applied: np.ndarray) -> np.ndarray:
+        """The converter actions given ``action_delay`` steps ago; ``applied`` takes their place in the ring."""
+        h = int(self._queue_head[0])
+        out = self._queue[:, h].copy()
+        self._queue[:, h] = applied.reshape(self.num_envs, -1)
+        self._queue_head[0] = (h + 1) % self.task.action_delay
+        return out.reshape(applied.shape)
 
     def _require_reset(self) -> None:
         if self._state is None:

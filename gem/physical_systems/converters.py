@@ -179,6 +179,27 @@ def continuous_leg(duty, i_leg, full, shift):
     return np.where(np.logical_and(np.logical_not(full), i_leg < 0.0), 1.0, v)
 
 
+def forward_drop(v, i_leg, u_switch, u_diode, u_sup):
+    """A leg's share of the period on the + rail, less its semiconductors' forward voltages.
+
+    Args:
+        v: Share of the period on the + rail (from :func:`continuous_leg` or :func:`finite_leg`).
+        i_leg: Current out of the leg (A).
+        u_switch: Forward voltage of a conducting switch (V).
+        u_diode: Forward voltage of a conducting diode (V).
+        u_sup: Supply voltage (V).
+
+    A current out of the leg flows through the upper switch for ``v`` of the period and the lower
+    diode for the rest: the leg's mean voltage drops by ``v u_switch + (1 - v) u_diode``. A current
+    into the leg flows through the upper diode and the lower switch: the voltage rises by
+    ``v u_diode + (1 - v) u_switch``. Without current there is no drop. The result is in units of
+    ``u_sup``, like ``v``.
+    """
+    out = v * u_switch + (1.0 - v) * u_diode
+    back = v * u_diode + (1.0 - v) * u_switch
+    return v - np.where(i_leg > 0.0, out, np.where(i_leg < 0.0, -back, 0.0)) / u_sup
+
+
 def finite_leg(state, previous, i_leg, full, interlocking):
     """Leg voltages ``(v_il, v_on)`` of a switching leg during and after the interlocking time.
 
@@ -232,10 +253,14 @@ class Converter:
     Attributes:
         topology: Legs and wiring, e.g. :data:`FOUR_QUADRANT`.
         interlocking_time: Interlocking (dead) time per switching event in s (>= 0).
+        switch_drop: Forward voltage of a conducting switch (transistor) in V (>= 0; 0: ideal).
+        diode_drop: Forward voltage of a conducting diode in V (>= 0; 0: ideal).
     """
 
     topology: Topology
     interlocking_time: float = 0.0
+    switch_drop: float = 0.0
+    diode_drop: float = 0.0
 
     finite = False
 
@@ -245,6 +270,24 @@ class Converter:
             raise ValueError(f"{self.name}: interlocking_time must be >= 0, got {t_il!r}")
         object.__setattr__(self, "interlocking_time", t_il)
         object.__setattr__(self, "_interlocking", bool(np.any(np.asarray(t_il) > 0)))
+        for name in ("switch_drop", "diode_drop"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value) or value < 0:
+                raise ValueError(f"{self.name}: {name} must be a forward voltage >= 0 V (one for every "
+                                 f"environment), got {value!r}")
+            object.__setattr__(self, name, float(value))
+
+    @property
+    def has_drops(self) -> bool:
+        """Whether the semiconductors have forward voltages (the legs then apply :func:`forward_drop`)."""
+        return self.switch_drop > 0.0 or self.diode_drop > 0.0
+
+    def _with_drops(self, v: tuple[np.ndarray, ...], i_leg: tuple[np.ndarray, ...],
+                    u_sup: np.ndarray) -> tuple[np.ndarray, ...]:
+        if not self.has_drops:
+            return v
+        drop = self.column_functions["drop"]
+        return tuple(drop(vj, ij, self.switch_drop, self.diode_drop, u_sup) for vj, ij in zip(v, i_leg, strict=True))
 
     @property
     def name(self) -> str:
@@ -260,13 +303,15 @@ class Converter:
         """All legs off at reset (so the first period has no interlocking)."""
         return np.full((num_envs, self.topology.n_legs), OFF, np.int8)
 
-    column_functions: ClassVar[dict[str, Callable]] = {"terminal": terminal_voltage, "dot": dot}
+    column_functions: ClassVar[dict[str, Callable]] = {"terminal": terminal_voltage, "dot": dot,
+                                                       "drop": forward_drop}
     """The converter's column arithmetic by role, called by the NumPy step and the compiled kernel.
 
     ``"dot"`` leg currents from terminal currents, ``"terminal"`` terminal voltages from leg
-    voltages; the concrete kinds add ``"duty"`` and ``"leg"`` (continuous) or ``"leg"`` and
-    ``"mean"`` (finite). A subclass replaces an entry to change that piece of arithmetic in both
-    steps; a subclass that overrides :meth:`output` instead runs on the NumPy step.
+    voltages, ``"drop"`` the semiconductors' forward voltages; the concrete kinds add ``"duty"``
+    and ``"leg"`` (continuous) or ``"leg"`` and ``"mean"`` (finite). A subclass replaces an entry to
+    change that piece of arithmetic in both steps; a subclass that overrides :meth:`output` instead
+    runs on the NumPy step.
     """
 
     def leg_currents(self, i_out: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -301,7 +346,7 @@ class ContinuousConverter(Converter):
     """
 
     column_functions: ClassVar[dict[str, Callable]] = {
-        "duty": duty_cycle, "leg": continuous_leg, "terminal": terminal_voltage, "dot": dot}
+        "duty": duty_cycle, "leg": continuous_leg, "terminal": terminal_voltage, "dot": dot, "drop": forward_drop}
 
     @property
     def action_space(self) -> spaces.Box:
@@ -323,7 +368,7 @@ class ContinuousConverter(Converter):
         full, leg = self.topology.full_leg, self.column_functions["leg"]
         duty = self.duty_cycles(action)
         v = tuple(leg(d, i, full[j], shift) for j, (d, i) in enumerate(zip(duty, i_leg, strict=True)))
-        u = self._outputs(v, u_sup)
+        u = self._outputs(self._with_drops(v, i_leg, u_sup), u_sup)
         return ConverterOutput([(tau, u)], u, self.column_functions["dot"](v, i_leg), switch_state)
 
 
@@ -337,7 +382,7 @@ class FiniteConverter(Converter):
 
     finite = True
     column_functions: ClassVar[dict[str, Callable]] = {
-        "leg": finite_leg, "terminal": terminal_voltage, "mean": segment_mean, "dot": dot}
+        "leg": finite_leg, "terminal": terminal_voltage, "mean": segment_mean, "dot": dot, "drop": forward_drop}
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -364,18 +409,18 @@ class FiniteConverter(Converter):
         full, f = self.topology.full_leg, self.column_functions
         legs = [f["leg"](s[:, j], switch_state[:, j], i, full[j], self._interlocking) for j, i in enumerate(i_leg)]
         v_il, v_on = tuple(leg[0] for leg in legs), tuple(leg[1] for leg in legs)
-        u_on = self._outputs(v_on, u_sup)
+        u_on = self._outputs(self._with_drops(v_on, i_leg, u_sup), u_sup)
         if not self._interlocking:
             return ConverterOutput([(tau, u_on)], u_on, f["dot"](v_on, i_leg), s)
-        u_il = self._outputs(v_il, u_sup)
+        u_il = self._outputs(self._with_drops(v_il, i_leg, u_sup), u_sup)
         share = t_il / tau
         i_sup = f["mean"](f["dot"](v_il, i_leg), f["dot"](v_on, i_leg), share)
         return ConverterOutput([(t_il, u_il), (tau - t_il, u_on)], f["mean"](u_il, u_on, share), i_sup, s)
 
 
 def _make(kind: type[Converter], topology: Topology):
-    def factory(interlocking_time: float = 0.0) -> Converter:
-        return kind(topology, interlocking_time)
+    def factory(interlocking_time: float = 0.0, switch_drop: float = 0.0, diode_drop: float = 0.0) -> Converter:
+        return kind(topology, interlocking_time, switch_drop, diode_drop)
     factory.__doc__ = f"{kind.__name__} on the {topology.name} topology (GEM name)."
     return factory
 
@@ -390,27 +435,38 @@ FiniteFourQuadrantConverter = _make(FiniteConverter, FOUR_QUADRANT)
 FiniteB6BridgeConverter = _make(FiniteConverter, B6_BRIDGE)
 
 
-def _common_interlocking(parts: tuple[Converter, ...], given: float | None) -> float:
+def _common(parts: tuple[Converter, ...], name: str, given: float | None) -> float:
+    """``given``, else the value of the parts' field ``name`` (an error if they differ)."""
     if given is not None:
         return given
-    values = {float(np.max(p.interlocking_time)) for p in parts}
+    values = {float(np.max(getattr(p, name))) for p in parts}
     if len(values) > 1:
-        raise ValueError(f"the converters have different interlocking times {sorted(values)}; "
-                         "pass interlocking_time= to the multi converter")
+        raise ValueError(f"the converters have different {name} values {sorted(values)}; "
+                         f"pass {name}= to the multi converter")
     return values.pop() if values else 0.0
 
 
-def ContMultiConverter(*parts: Converter, interlocking_time: float | None = None) -> ContinuousConverter:  # noqa: N802
+def _settings(parts: tuple[Converter, ...], *given: float | None) -> tuple[float, float, float]:
+    """Interlocking time and forward voltages of a multi converter (given, else the parts' common ones)."""
+    names = ("interlocking_time", "switch_drop", "diode_drop")
+    return tuple(_common(parts, name, value) for name, value in zip(names, given, strict=True))  # type: ignore[return-value]
+
+
+def ContMultiConverter(*parts: Converter, interlocking_time: float | None = None,  # noqa: N802
+                       switch_drop: float | None = None, diode_drop: float | None = None) -> ContinuousConverter:
     """Continuous converters side by side (e.g. armature and field of ``ExtExDc``).
 
-    ``interlocking_time`` defaults to the parts' common value.
+    ``interlocking_time``, ``switch_drop`` and ``diode_drop`` default to the parts' common values.
     """
-    return ContinuousConverter(combine(*[p.topology for p in parts]), _common_interlocking(parts, interlocking_time))
+    return ContinuousConverter(combine(*[p.topology for p in parts]), *_settings(parts, interlocking_time, switch_drop,
+                                                                                diode_drop))
 
 
-def FiniteMultiConverter(*parts: Converter, interlocking_time: float | None = None) -> FiniteConverter:  # noqa: N802
+def FiniteMultiConverter(*parts: Converter, interlocking_time: float | None = None,  # noqa: N802
+                         switch_drop: float | None = None, diode_drop: float | None = None) -> FiniteConverter:
     """Finite converters side by side; the action is ``MultiDiscrete``.
 
-    ``interlocking_time`` defaults to the parts' common value.
+    ``interlocking_time``, ``switch_drop`` and ``diode_drop`` default to the parts' common values.
     """
-    return FiniteConverter(combine(*[p.topology for p in parts]), _common_interlocking(parts, interlocking_time))
+    return FiniteConverter(combine(*[p.topology for p in parts]), *_settings(parts, interlocking_time, switch_drop,
+                                                                            diode_drop))

@@ -36,14 +36,16 @@ def b6_actions(u_alpha, u_beta, u_sup):
     return (u_a - shift) * gain, (u_b - shift) * gain, (u_c - shift) * gain
 
 
-def dq_action_to_b6(a_d, a_q, epsilon, omega, pole_pairs, tau, scale, u_sup):
+def dq_action_to_b6(a_d, a_q, epsilon, omega, pole_pairs, advance, scale, u_sup):
     """Continuous B6 actions ``(a_a, a_b, a_c)`` for a normalised rotor-frame action ``(a_d, a_q)``.
 
     Column form (the ``action_frame="dq"`` option): the action, clipped to [-1, 1] and scaled by
-    ``scale`` (V), is rotated into the stator frame at the mid-period angle
-    ``epsilon + tau/2 · pole_pairs · omega`` (rad) and modulated onto the bridge (:func:`b6_actions`).
+    ``scale`` (V), is rotated into the stator frame at the angle
+    ``epsilon + advance · pole_pairs · omega`` (rad) and modulated onto the bridge (:func:`b6_actions`).
+    ``advance`` (s) is the time from the measured angle to the middle of the period the voltage is
+    applied in: ``tau/2``, or ``(k + 1/2) tau`` with a computation delay of ``k`` periods.
     """
-    angle = epsilon + 0.5 * tau * pole_pairs * omega
+    angle = epsilon + advance * pole_pairs * omega
     u_d = np.minimum(np.maximum(a_d, -1.0), 1.0) * scale
     u_q = np.minimum(np.maximum(a_q, -1.0), 1.0) * scale
     return b6_actions(*inverse_park(u_d, u_q, angle), u_sup)

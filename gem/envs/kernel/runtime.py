@@ -49,6 +49,9 @@ class StepArrays:
         reference_rows: ``(n_refs, rows, num_envs)`` the references' per-environment rows.
         last_action: ``(num_envs, action_size)`` last-action features.
         steps: ``(num_envs,)`` steps since the episode start.
+        action_queue: ``(num_envs, max(action_delay, 1), converter actions)`` actions given but not
+            yet applied (a ring; slot ``queue_head[0]`` is applied next).
+        queue_head: ``(1,)`` the ring's next slot.
         key, counter: The main random streams (keys and draw counters).
         noise_key, noise_counter: The measurement-noise streams.
     """
@@ -61,6 +64,8 @@ class StepArrays:
     reference_rows: np.ndarray
     last_action: np.ndarray
     steps: np.ndarray
+    action_queue: np.ndarray
+    queue_head: np.ndarray
     key: np.ndarray
     counter: np.ndarray
     noise_key: np.ndarray
@@ -156,7 +161,7 @@ class CompiledStep:
                 self.obs, self.rew, self.term, self.trunc, self.fin, fresh.x, fresh.omega, fresh.switch,
                 fresh.physical, self.fobs, self.fph, self.fref, self.constants.cf, self.constants.ci,
                 tuple(self.constants.per_env) or (np.zeros(1),), self._mask,
-                self._scratch, self._sx0, self._sx1, self._sph, mode)
+                self._scratch, self._sx0, self._sx1, self._sph, a.action_queue, a.queue_head, mode)
 
     def _entry_point(self, call: tuple) -> Any:
         """The machine code compiled for exactly the types of ``call``, called without numba's dispatch.

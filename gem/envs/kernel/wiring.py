@@ -34,7 +34,7 @@ LOOPS = ("deriv", "draws", "gather", "convert", "integrate", "physical", "outcom
 """The generated helper functions compiled separately from ``kernel``."""
 
 KERNEL_ARGS = ("X, W, T, SW, PH, A, LIM, USUP, REF, RM, LAST, STEPS, KEY, CTR, NKEY, NCTR, OBS, REW, TERM, "
-               "TRUNC, FIN, X0, W0, SW0, PH0, FOBS, FPH, FREF, CF, CI, PE, MASK, S, SX0, SX1, SPH, mode")
+               "TRUNC, FIN, X0, W0, SW0, PH0, FOBS, FPH, FREF, CF, CI, PE, MASK, S, SX0, SX1, SPH, Q, QH, mode")
 
 
 class Wiring(TaskWiring):
@@ -71,7 +71,7 @@ class Wiring(TaskWiring):
             bodies["gather"] = self._loop("i = lo + ii", self._gather)
             bodies["convert"] = self._loop(index, lambda body: self._converter(body, soa=True), ("MP", "LP"))
             calls["gather"] = "gather(lo, hi, X, W, A, LIM, S, SX0, SX1)"
-            calls["convert"] = f"convert(lo, hi, S, SX0, USUP, T, CF, CI, PE, {self._block_args(('MP', 'LP'))})"
+            calls["convert"] = f"convert(lo, hi, S, SX0, USUP, T, CF, CI, PE, Q, QH, {self._block_args(('MP', 'LP'))})"
         else:
             self._converter(converter)
         bodies.update({"integrate": self._integration(index), "physical": self._loop(index, self._physical, ("MP",)),
@@ -153,6 +153,9 @@ class Wiring(TaskWiring):
         src("n_done += n_done_b")
         src("n_bad += n_bad_b")
         src.depth -= 1
+        if self.task.action_delay:
+            src("if mode == 0:    # the ring of delayed actions moves on")
+            src("    QH[0] = (QH[0] + 1) % delay")
         src("return n_done, n_bad, -1")
 
     def _loop(self, index: str, emit, params: tuple[str, ...] = ()) -> Source:
@@ -247,9 +250,16 @@ class Wiring(TaskWiring):
         if task.action_frame == "dq":
             pole_pairs = drive.motor.pole_pairs_param
             pp = f"MP.{pole_pairs}" if pole_pairs in self.constants.params["MP"]._fields else "1.0"
-            src(f"act = {fn}dq_action_to_b6({act[0]}, {act[1]}, {xm[-1]}, w0, {pp}, tau, {lim[0]}, {lim[1]})")
+            src(f"act = {fn}dq_action_to_b6({act[0]}, {act[1]}, {xm[-1]}, w0, {pp}, advance, {lim[0]}, {lim[1]})")
         else:
             src(f"act = {tup(act)}")
+        if task.action_delay:       # apply the action given `delay` steps ago; this one waits in its place
+            n_q = task.converter_action_size
+            src("h = QH[0]")
+            src(f"queued = {tup(f'Q[i, h, {k}]' for k in range(n_q))}")
+            for k in range(n_q):
+                src(f"Q[i, h, {k}] = act[{k}]")
+            src("act = queued")
         for leg in range(n_legs):
             src(f"il{leg} = {fn}cv_dot(CMT[{leg}], ito)")
         if not conv.finite:
@@ -257,6 +267,8 @@ class Wiring(TaskWiring):
                 k = int(topo.leg_action[leg])
                 src(f"d{leg} = {fn}cv_duty(act[{k}], CLOW[{k}], CHIGH[{k}], CGAIN[{leg}], CBIAS[{leg}])")
                 src(f"v{leg} = {fn}cv_leg(d{leg}, il{leg}, CFULL[{leg}], share)")   # t_il / tau
+                if conv.has_drops:
+                    src(f"v{leg} = {fn}cv_drop(v{leg}, il{leg}, CVS, CVD, u_sup)")
             segments = [tup(f"v{leg}" for leg in range(n_legs))]
         else:
             col = 0
@@ -266,6 +278,9 @@ class Wiring(TaskWiring):
                     col += 1
             for leg in range(n_legs):
                 src(f"e{leg}, c{leg} = cv_leg(s{leg}, SW[i, {leg}], il{leg}, CFULL[{leg}], interlock)")
+                if conv.has_drops:
+                    src(f"e{leg} = cv_drop(e{leg}, il{leg}, CVS, CVD, u_sup)")
+                    src(f"c{leg} = cv_drop(c{leg}, il{leg}, CVS, CVD, u_sup)")
                 src(f"SW[i, {leg}] = s{leg}")
             on = tup(f"c{leg}" for leg in range(n_legs))
             segments = [tup(f"e{leg}" for leg in range(n_legs)), on] if self.two_segments else [on]
@@ -399,12 +414,14 @@ def constants(task: DriveTask, parts: TaskComponents, num_envs: int, max_steps: 
     inertia = {} if per_env else {"JT": float(drive.j_total)}
     per_env.update(parts.randomized)
     return Constants(dict(
-        tau=float(drive.tau), **inertia, substeps=int(drive.substeps), max_steps=int(max_steps),
+        tau=float(drive.tau), **inertia, delay=int(task.action_delay),
+        advance=(task.action_delay + 0.5) * float(drive.tau), substeps=int(drive.substeps), max_steps=int(max_steps),
         auto=int(autoreset), block=int(block),
         CM=topo.matrix, CMT=np.ascontiguousarray(topo.matrix.T), CO=topo.offset, CGAIN=topo.duty_gain,
         CBIAS=topo.duty_bias, CLOW=topo.action_low, CHIGH=topo.action_high,
         CFULL=topo.full_leg.astype(np.int64), TAB=pad_tables(topo.tables),
         share=t_il / float(drive.tau), interlock=int(conv._interlocking),
+        CVS=float(conv.switch_drop), CVD=float(conv.diode_drop),
         SEGD=np.array([t_il, drive.tau - t_il] if two else [drive.tau], float),
         SEGS=np.array([0.0, 0.0 + t_il] if two else [0.0], float),
         NS=noise_scale if noise_scale is not None else np.zeros(1),

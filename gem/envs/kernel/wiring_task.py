@@ -143,6 +143,10 @@ class TaskWiring:
         src("STEPS[i] = 0")
         for k in range(task.action_size):
             src(f"LAST[i, {k}] = 0.0")
+        if task.action_delay:        # nothing given yet: the converter applies zero actions
+            src("for s in range(delay):")
+            for k in range(task.converter_action_size):
+                src(f"    Q[i, s, {k}] = 0")
         pe = self.constants.per_env_names
         for k in range(len(task.randomized)):      # the parameters' draws come first, as in the NumPy reset
             src("z = gauss(KEY[i], CTR[i])")

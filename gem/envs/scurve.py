@@ -54,10 +54,10 @@ the supply on every registered motor (SeriesDc: ``5.4 mH · 97 A / 2 / 20 ms ≈
 class SCurveReference(ReferenceGenerator):
     """Random set-points in ``[low, high]`` reached by S-curve moves (module docstring).
 
-    Each episode starts at rest, at ``start`` or at a value uniform in the range. At rest, a move to a new set-point
-    (uniform in the range) starts with probability ``tau / hold_mean`` per step, so the rests last
-    ``hold_mean`` on average (exponentially distributed); a move runs to its end before the next
-    one is drawn. The value stays inside the range, its rate of change within ``acceleration`` and
+    Each episode starts at rest, at ``start`` or at a value uniform in the range. At rest, a move
+    to a new set-point (uniform in the range) starts with probability ``tau / hold_mean`` per step,
+    so the rests last ``hold_mean`` on average (exponentially distributed); a move runs to its end
+    before the next one is drawn. The value stays inside the range, its rate of change within ``acceleration`` and
     the change of that rate within ``jerk``, in discrete time as well.
 
     Draws: one uniform per episode start; two standard normals per step, combined into one

@@ -11,6 +11,9 @@ policy made by ``gem.controllers.make``. Reported per id:
   (state / limit), between the state after a step and the reference shown before it, over all
   steps and referenced states;
 * ``reward``: mean reward per step;
+* ``ripple`` (mean and largest over the environments) and ``effort``: the ripple and the RMS value
+  of the torque-producing current in each environment's first episode, as shares of its limit
+  (:mod:`gem.evaluation.currents`; the ripple needs episodes longer than its 5 ms window);
 * ``seconds``: wall time.
 
 Usage::
@@ -31,12 +34,14 @@ import numpy as np
 
 import gem
 import gem.controllers
+from gem.evaluation import control_effort, current_ripple, torque_current
 
 
 def score(env_id: str, num_envs: int, episodes: float, seed: int, max_steps: int | None) -> dict:
     """Runs the cascade on ``env_id`` and returns the metrics of one scorecard row."""
     row: dict = {"id": env_id, "crash": None, "episodes": 0, "violations": 0, "rmse": float("nan"),
-                 "reward": float("nan"), "steps": 0, "seconds": 0.0}
+                 "reward": float("nan"), "ripple": float("nan"), "ripple_max": float("nan"),
+                 "effort": float("nan"), "steps": 0, "seconds": 0.0}
     t0 = time.perf_counter()
     try:
         venv = gym.make_vec(env_id, num_envs=num_envs, vectorization_mode="vector_entry_point")
@@ -45,24 +50,33 @@ def score(env_id: str, num_envs: int, episodes: float, seed: int, max_steps: int
         names = list(base.observation_names)
         ref_cols = [names.index(f"{r}_ref") for r in base.reference_names]
         state_cols = [names.index(r) for r in base.reference_names]
+        current = torque_current(base.drive.state_names, base.drive.motor.controlled_currents)
+        current_col = names.index(current)
         steps = int(np.ceil(episodes * gym.spec(env_id).max_episode_steps))
         steps = min(steps, max_steps) if max_steps else steps
         obs, _ = venv.reset(seed=seed)
         start = np.ones(num_envs, dtype=bool)
         sq_err, reward_sum = 0.0, 0.0
-        for _ in range(steps):
+        currents = np.empty((steps, num_envs))               # normalised: a share of the limit
+        first_end = np.full(num_envs, steps)                  # steps of every environment's first episode
+        for k in range(steps):
             shown = obs[:, ref_cols].astype(float)
             action, _ = policy.predict(obs, episode_start=start)
             obs, reward, terminated, truncated, info = venv.step(action)
             done = terminated | truncated
             after = np.where(done[:, None], info["final_obs"], obs) if np.any(done) else obs
             sq_err += float(np.sum((after[:, state_cols] - shown) ** 2))
+            currents[k] = after[:, current_col]
+            first_end = np.where(done & (first_end == steps), k + 1, first_end)
             reward_sum += float(np.sum(reward))
             row["episodes"] += int(np.sum(done))
             row["violations"] += int(np.sum(terminated))
             start = done
         n = steps * num_envs
-        row.update(rmse=float(np.sqrt(sq_err / (n * len(ref_cols)))), reward=reward_sum / n, steps=n)
+        ripple = np.array([current_ripple(currents[:m, e:e + 1], 1.0, base.tau)[0] for e, m in enumerate(first_end)])
+        effort = np.array([control_effort(currents[:m, e:e + 1], 1.0)[0] for e, m in enumerate(first_end)])
+        row.update(rmse=float(np.sqrt(sq_err / (n * len(ref_cols)))), reward=reward_sum / n, steps=n,
+                   ripple=float(np.mean(ripple)), ripple_max=float(np.max(ripple)), effort=float(np.mean(effort)))
         venv.close()
     except Exception as exc:  # noqa: BLE001 - a crash is a scorecard result
         row["crash"] = f"{type(exc).__name__}: {exc}"
@@ -81,12 +95,14 @@ def main() -> None:
     parser.add_argument("--out", default="pi_scorecard.json", help="JSON output file")
     args = parser.parse_args()
     rows = []
-    print(f"{'id':30s} {'crash':>5s} {'episodes':>8s} {'violations':>10s} {'rmse':>8s} {'reward':>8s} {'s':>6s}")
+    print(f"{'id':30s} {'crash':>5s} {'episodes':>8s} {'violations':>10s} {'rmse':>8s} {'reward':>8s} "
+          f"{'ripple %':>8s} {'max %':>6s} {'effort':>6s} {'s':>6s}")
     for env_id in args.ids or gem.env_ids():
         r = score(env_id, args.envs, args.episodes, args.seed, args.max_steps)
         rows.append(r)
         print(f"{env_id[4:]:30s} {'yes' if r['crash'] else 'no':>5s} {r['episodes']:8d} {r['violations']:10d} "
-              f"{r['rmse']:8.4f} {r['reward']:8.4f} {r['seconds']:6.1f}", flush=True)
+              f"{r['rmse']:8.4f} {r['reward']:8.4f} {100 * r['ripple']:8.2f} {100 * r['ripple_max']:6.2f} "
+              f"{r['effort']:6.3f} {r['seconds']:6.1f}", flush=True)
     with open(args.out, "w") as fh:
         json.dump({"envs": args.envs, "episodes": args.episodes, "seed": args.seed, "rows": rows}, fh, indent=1)
     print(f"wrote {args.out}")

@@ -5,8 +5,9 @@ returns a speed → torque → current → duty-cycle cascade. This script runs 
 the reference and measured speed, the current reference (set by the speed controller) and the
 measured current, and the torque and voltage.
 
-Run with ``python examples/pi_control.py`` (``--reference wiener`` for the default random-walk
-reference instead of steps); the figure goes to ``runs/pi_control.png`` (``--out`` to change it).
+Run with ``python examples/pi_control.py`` (``--reference default`` for the id's default
+reference, random set-points reached by S-curve moves, instead of steps); the figure goes to
+``runs/pi_control.png`` (``--out`` to change it).
 """
 
 from __future__ import annotations
@@ -76,8 +77,8 @@ def plot(base, t, states, refs, current_refs, out: str) -> None:
         ax.grid(alpha=0.3)
     axes[0].legend(loc="lower right")
     axes[1].legend(loc="lower right")
-    fig.suptitle(f"{base.spec.id if base.spec else 'gem'}: PI cascade (symmetrical optimum speed loop, "
-                 "technical optimum current loop)", fontsize=10)
+    fig.suptitle(f"{base.spec.id if base.spec else 'gem'}: PI cascade (symmetrical optimum speed loop with "
+                 "reference prefilter, technical optimum current loop)", fontsize=10)
     fig.tight_layout()
     os.makedirs(os.path.dirname(out) or ".", exist_ok=True)
     fig.savefig(out, dpi=100)
@@ -87,7 +88,7 @@ def plot(base, t, states, refs, current_refs, out: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--id", default="gem/Cont-SC-SeriesDc-v0", help="a speed-control id of a one-current DC motor")
-    parser.add_argument("--reference", choices=("step", "wiener"), default="step")
+    parser.add_argument("--reference", choices=("step", "default"), default="step")
     parser.add_argument("--seconds", type=float, default=0.8)
     parser.add_argument("--out", default=os.path.join("runs", "pi_control.png"),
                         help="figure file (default: runs/pi_control.png; runs/ is ignored by git)")

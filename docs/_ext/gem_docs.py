@@ -76,9 +76,19 @@ def _constraint_text(c) -> str:
     return f"``|{names[0]}|`` > limit" if len(names) == 1 else f"any of {_lit(names)} beyond ± limit"
 
 
+def _reference_text(task, g) -> str:
+    """Range of a reference, and the acceleration and torque slope of an S-curve speed reference."""
+    text = f"reference in [{_num(g.low)}, {_num(g.high)}] × limit"
+    if g.state == "omega" and getattr(g, "acceleration", None):
+        limit, inertia = float(task.drive.motor.limits["omega"]), float(task.drive.j_total)
+        text += (f", S-curve moves: acceleration ≤ {_num(g.acceleration * limit)} rad/s², torque slope ≤ "
+                 f"{_num(g.jerk * limit * inertia)} N·m/s")
+    return text
+
+
 def _reward_text(task) -> str:
     rw = task.reward
-    parts = [f"``{g.state}``: w = {_num(w)}, reference in [{_num(g.low)}, {_num(g.high)}] × limit"
+    parts = [f"``{g.state}``: w = {_num(w)}, {_reference_text(task, g)}"
              for g, w in zip(task.references, rw.weights, strict=True)]
     return "; ".join(parts) + f"; violation: {_num(rw.penalty)}"
 

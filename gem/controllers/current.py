@@ -87,6 +87,13 @@ class CurrentController:
 class SpeedController:
     """PI speed controller: ``omega_ref`` → ``torque_ref`` within the reachable torque.
 
+    With ``prefilter``, the reference first passes a first-order lag with that time constant, and
+    with ``inertia`` the torque that accelerates the inertia along the filtered reference,
+    ``J dω_f/dt``, is fed forward (torque precontrol); the PI then only corrects what the
+    precontrol misses (load torque, the current loop's lag). See :mod:`~gem.controllers.tuning`
+    for the choice of the time constant. At an episode start the lag starts from the measured
+    speed, so a reference away from the start speed is approached, not stepped to.
+
     Args:
         gains: Speed-loop gains (N·m per rad/s).
         tau: Control period (s).
@@ -94,28 +101,62 @@ class SpeedController:
         anti_windup: See :class:`~gem.controllers.pi.PIController`.
         inner: The current stage; its ``torque_saturation`` (the torque cannot follow upwards or
             downwards because the voltage is at its limit) holds the speed integrator.
+        prefilter: Time constant of the reference prefilter in s (scalar or per environment;
+            ``None``: no prefilter).
+        inertia: Total inertia in kg m² for the torque precontrol (scalar or per environment;
+            ``None``: none). Needs ``prefilter``: the slope of an unfiltered random-walk reference
+            would be noise.
     """
 
     def __init__(self, gains: PIGains, tau: float, torque_range: Callable, anti_windup: str = "clamping",
-                 inner: object | None = None):
+                 inner: object | None = None, prefilter: np.ndarray | float | None = None,
+                 inertia: np.ndarray | float | None = None):
+        if inertia is not None and prefilter is None:
+            raise ValueError("the torque precontrol (inertia=) needs a prefilter time constant (prefilter=)")
         self.pi = PIController(np.reshape(gains.kp, (-1, 1)), np.reshape(gains.ki, (-1, 1)), tau,
                                anti_windup=anti_windup)
+        self.tau = tau
         self.torque_range = torque_range
         self.inner = inner
+        self.share = None if prefilter is None else -np.expm1(-tau / np.asarray(prefilter, dtype=float))
+        """Share of the reference change the prefilter passes per period, ``1 - exp(-tau / T_f)``."""
+        self.inertia = None if inertia is None else np.asarray(inertia, dtype=float)
+        self.filtered: np.ndarray | None = None
+        self.fresh: np.ndarray | None = None
 
     def reset(self, mask: np.ndarray | None = None) -> None:
-        """Clears the integrator where ``mask`` is true (all if ``None``)."""
+        """Clears the integrator and restarts the prefilter where ``mask`` is true (all if ``None``)."""
         self.pi.reset(mask)
+        if self.fresh is not None:
+            self.fresh[slice(None) if mask is None else np.asarray(mask, bool)] = True
+
+    def reference(self, sig: Signals) -> tuple[np.ndarray, np.ndarray]:
+        """The speed reference after the prefilter and its change in this period (rad/s).
+
+        The prefilter advances one period; without a prefilter the change is 0.
+        """
+        if self.share is None:
+            return sig["omega_ref"], np.zeros(sig.batch)
+        omega = sig["omega"]
+        if self.filtered is None or self.filtered.shape != omega.shape:
+            self.filtered, self.fresh = omega.copy(), np.zeros(omega.shape, bool)
+        start = np.where(self.fresh, omega, self.filtered)
+        self.fresh[:] = False
+        change = self.share * (sig["omega_ref"] - start)
+        self.filtered = start + change
+        return self.filtered, change
 
     def __call__(self, sig: Signals) -> None:
-        """Sets ``torque_ref`` (N·m)."""
+        """Sets ``omega_ref_filtered`` (rad/s), ``torque_precontrol`` and ``torque_ref`` (N·m)."""
         low, high = self.torque_range(sig)
-        err = (sig["omega_ref"] - sig["omega"])[:, None]
+        sig["omega_ref_filtered"], change = self.reference(sig)
+        sig["torque_precontrol"] = np.zeros(sig.batch) if self.inertia is None else self.inertia * change / self.tau
+        err = (sig["omega_ref_filtered"] - sig["omega"])[:, None]
         hold = getattr(self.inner, "torque_saturation", None)
         if hold is not None and hold.shape[0] != err.shape[0]:
             hold = None
         hold = None if hold is None else hold[:, None]
-        sig["torque_ref"] = self.pi(err, 0.0, low[:, None], high[:, None], hold)[:, 0]
+        sig["torque_ref"] = self.pi(err, sig["torque_precontrol"][:, None], low[:, None], high[:, None], hold)[:, 0]
 
 
 class TorqueToCurrent:

@@ -39,6 +39,11 @@ class Tuning:
             of the available voltage.
         voltage_limit: Three-phase voltage limit: ``"circle"`` (inscribed circle of the B6
             hexagon, linear modulation) or ``"hexagon"``.
+        prefilter: Time constant of the speed-reference prefilter in multiples of the closed speed
+            loop's equivalent time constant ``a_speed T_e`` (``T_e``: the closed current loop's),
+            with torque precontrol along the filtered reference (see :mod:`~gem.controllers.tuning`;
+            ``a_speed`` gives the symmetrical optimum's own prefilter ``T_n = a_speed² T_e``).
+            ``None``: neither prefilter nor precontrol.
     """
 
     a_current: float = 2.0
@@ -51,12 +56,15 @@ class Tuning:
     field_current: float | None = None
     k_fw: float = 0.85
     voltage_limit: str = "circle"
+    prefilter: float | None = 2.0
 
     def __post_init__(self) -> None:
         if self.current_margin is not None and not 0.0 <= self.current_margin < 1.0:
             raise ValueError(f"current_margin must be in [0, 1), got {self.current_margin!r}")
         if self.t_sigma is not None and not self.t_sigma > 0:
             raise ValueError(f"t_sigma must be > 0 control periods, got {self.t_sigma!r}")
+        if self.prefilter is not None and not self.prefilter > 0:
+            raise ValueError(f"prefilter must be > 0 speed-loop time constants or None, got {self.prefilter!r}")
 
 
 def _stack_gains(gains: list[PIGains]) -> PIGains:
@@ -135,7 +143,9 @@ def make(env: Any, **tuning: Any) -> CascadePolicy:
         stages.insert(0, TorqueToCurrent(family.current_references))
     if task.task == "SC":
         speed_gains = speed_loop(drive.j_total, t_e, cfg.a_speed)
-        stages.insert(0, SpeedController(speed_gains, drive.tau, family.torque_range, cfg.anti_windup, current))
+        t_f = None if cfg.prefilter is None else cfg.prefilter * np.asarray(speed_gains.t_e)
+        stages.insert(0, SpeedController(speed_gains, drive.tau, family.torque_range, cfg.anti_windup, current,
+                                         prefilter=t_f, inertia=None if t_f is None else drive.j_total))
     info = {"task": task.task, "motor": type(drive.motor).__name__, "converter": conv.name,
             "tuning": cfg, "current_gains": getattr(current, "gains", None), "speed_gains": speed_gains}
     action_space = task.action_space if hasattr(task, "action_space") else conv.action_space

@@ -22,6 +22,19 @@ with design parameter ``a > 1`` (phase margin ``arcsin((a² - 1) / (a² + 1))``;
 loop, torque → speed is ``1 / (s J)``, so ``T_I = J`` in N·m per rad/s² and the lag is the
 closed current loop, ``T_sigma = T_e``. The closed SO loop responds roughly like a lag of
 ``a T_sigma``.
+
+**Prefilter and torque precontrol.** The PI's zero ``1 + s T_n`` appears in the closed loop's
+reference response and makes it overshoot a step by 43 % at ``a = 2`` and 17 % at ``a = 4``
+(continuous-time loop). The symmetrical optimum's reference prefilter ``1 / (1 + s T_n)``
+cancels it (8 % at ``a = 2``, none at ``a = 4``), but a ramp is then followed with the lag
+``T_n = a² T_sigma``. A drive adds torque precontrol: the torque ``J dω_f/dt`` that accelerates
+the inertia along the filtered reference ``ω_f`` is fed forward, and the PI only corrects what it
+misses. With precontrol, a prefilter of ``T_f = a T_sigma`` already leaves no overshoot (0.06 % at
+``a = 4``, continuous time), and a ramp is followed with the lag ``T_f``. The sampled loop needs a
+little more: :func:`gem.controllers.make` uses ``T_f = 2 a T_e`` (``prefilter=2.0``; 1.6 ms for an
+averaged converter with ``tau = 1e-4`` s, against ``T_n`` = 3.2 ms); with it a speed step of 8 rad/s
+from rest overshoots by 0.7 % (``Cont-SC-ExtExDc-v0``) and 0.0 % (``Cont-SC-PMSM-v0``), against
+5.2 % and 7.1 % without prefilter (measured in the sampled loop).
 """
 
 from __future__ import annotations

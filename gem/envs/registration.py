@@ -19,6 +19,7 @@ from gem.envs.constraints import LimitConstraint, SquaredConstraint, parse_const
 from gem.envs.randomization import centres, parse_randomize
 from gem.envs.references import ReferenceGenerator, WienerReference, bind_reference
 from gem.envs.rewards import WeightedSumOfErrors
+from gem.envs.scurve import SCurveReference, with_drive_bounds
 from gem.envs.single_env import GemEnv
 from gem.envs.task import DriveTask
 from gem.envs.vector_env import GemVectorEnv
@@ -112,26 +113,22 @@ def _build_motor(motor: str | Motor, motor_params, nominal_values, limit_values)
     return entry.motor.from_params(motor_params, nominal_values=nominal_values, limit_values=limit_values), entry
 
 
-SPEED_SIGMA = (0.03, 0.3)
-"""Default random-walk intensity (1/√s, normalised) of speed references: slow enough that a
-drive with a sensible inertia can follow (current and torque references use (0.1, 1))."""
-
-
 def _default_references(drive: DriveSystem, task: str, entry: MotorEntry | None) -> list[ReferenceGenerator]:
+    """Random walks for currents and torque; S-curve set-points for the speed (bounds from the drive)."""
     motor = drive.motor
     names = {"CC": motor.controlled_currents or motor.current_names, "TC": ("torque",), "SC": ("omega",)}[task]
     ranges = entry.ref_ranges if entry else {}
-    sigma = {"sigma_range": SPEED_SIGMA} if task == "SC" else {}
-    return [WienerReference(state=n, low=ranges.get(n, (None, None))[0], high=ranges.get(n, (None, None))[1],
-                            **sigma) for n in names]
+    kind = SCurveReference if task == "SC" else WienerReference
+    return [kind(state=n, low=ranges.get(n, (None, None))[0], high=ranges.get(n, (None, None))[1]) for n in names]
 
 
 def _bind_all(refs: Sequence[ReferenceGenerator], drive: DriveSystem) -> tuple[ReferenceGenerator, ...]:
-    """Fills state names and the default range ``± nominal / limit`` (``[0, ·]`` if non-negative).
+    """Fills state names, the default range and the bounds of S-curve speed references.
 
-    States without a motor limit (voltages, ``u_sup``, ``epsilon``) get the full range. The default
-    range widens to include the constant values the user gives (:class:`ConstReference`, also as
-    sub-generators): they are used as given.
+    The range is ``± nominal / limit`` (``[0, ·]`` if non-negative); states without a motor limit
+    (voltages, ``u_sup``, ``epsilon``) get the full range. The default range widens to include the
+    constant values the user gives (:class:`ConstReference`, also as sub-generators): they are used
+    as given. The S-curve bounds come from the drive (:func:`~gem.envs.scurve.with_drive_bounds`).
     """
     lim, nom, idx = drive.motor.limits, drive.motor.nominal, drive.index
     out = []
@@ -151,7 +148,7 @@ def _bind_all(refs: Sequence[ReferenceGenerator], drive: DriveSystem) -> tuple[R
         if g.high is not None and g.low is None and g.high < lo:
             raise ValueError(f"{name}: high={g.high!r} is below the task's default low {lo:.4g} for {g.state!r}: "
                              "give low= too")
-        out.append(bind_reference(g, g.state, lo, hi))
+        out.append(with_drive_bounds(bind_reference(g, g.state, lo, hi), drive))
     names = [g.state for g in out]
     if len(set(names)) != len(names):
         raise ValueError(f"each referenced state may appear once, got {names}")

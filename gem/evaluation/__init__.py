@@ -11,6 +11,7 @@
     print(format_table(metrics))
 """
 
+from gem.evaluation.currents import control_effort, current_ripple, torque_current
 from gem.evaluation.episodes import EnvSpec, resolve, unit_of
 from gem.evaluation.metrics import EVAL_SEED, PolicyMetrics, evaluate, score
 from gem.evaluation.policies import ConstantPolicy, Policy, RandomPolicy, build_policy
@@ -18,5 +19,5 @@ from gem.evaluation.report import format_table, write_csv, write_json
 from gem.evaluation.rollout import Rollout, latency, rollout
 
 __all__ = ["EVAL_SEED", "ConstantPolicy", "EnvSpec", "Policy", "PolicyMetrics", "RandomPolicy", "Rollout",
-           "build_policy", "evaluate", "format_table", "latency", "resolve", "rollout", "score", "unit_of",
-           "write_csv", "write_json"]
+           "build_policy", "control_effort", "current_ripple", "evaluate", "format_table", "latency", "resolve",
+           "rollout", "score", "torque_current", "unit_of", "write_csv", "write_json"]

@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from gem.evaluation.currents import control_effort, current_ripple
 from gem.evaluation.episodes import EnvSpec
 from gem.evaluation.policies import PolicyLike
 from gem.evaluation.rollout import Rollout, latency, rollout
@@ -34,6 +35,11 @@ class PolicyMetrics:
         mean_episode_reward: Task reward summed over an episode, averaged over episodes.
         violation_episodes: Episodes with at least one step beyond a limit.
         violation_steps: Steps beyond a limit, all episodes together.
+        current: The torque-producing current the next two scores are about.
+        current_ripple: Its ripple, a share of its limit, averaged over the episodes
+            (:func:`~gem.evaluation.currents.current_ripple`; NaN for episodes too short).
+        current_ripple_max: The largest ripple of one episode.
+        control_effort: Its RMS value, a share of its limit, averaged over the episodes.
         episodes: Number of evaluation episodes.
         steps_per_episode: Control steps per episode.
         predict_us_batched: Wall time of ``predict`` per control step and environment, batched (µs).
@@ -51,6 +57,10 @@ class PolicyMetrics:
     mean_episode_reward: float
     violation_episodes: int
     violation_steps: int
+    current: str
+    current_ripple: float
+    current_ripple_max: float
+    control_effort: float
     episodes: int
     steps_per_episode: int
     predict_us_batched: float
@@ -89,16 +99,31 @@ def score(ro: Rollout, policy: str, env_id: str, single_seconds: float = float("
         mae_n[name] = float(np.mean(np.abs(en))) if en.size else float("nan")
         rmse_s[name] = float(np.sqrt(np.mean(es ** 2))) if es.size else float("nan")
         mae_s[name] = float(np.mean(np.abs(es))) if es.size else float("nan")
+    ripple = current_ripple(ro.currents, ro.current_limits, ro.tau)
     return PolicyMetrics(
         policy=policy, env_id=env_id, reference_names=ro.reference_names, units=ro.units,
         rmse_norm=rmse_n, mae_norm=mae_n, rmse_si=rmse_s, mae_si=mae_s,
         mean_episode_reward=float(np.mean(ro.rewards.sum(axis=0))),
         violation_episodes=int(np.sum(ro.violated.any(axis=0))),
         violation_steps=int(np.sum(ro.violated)),
+        current=ro.current, current_ripple=_mean(ripple), current_ripple_max=_max(ripple),
+        control_effort=_mean(control_effort(ro.currents, ro.current_limits)),
         episodes=ro.episodes, steps_per_episode=ro.steps,
         predict_us_batched=1e6 * ro.predict_seconds / (ro.steps * ro.episodes),
         predict_us_single=1e6 * single_seconds,
     )
+
+
+def _mean(values: np.ndarray) -> float:
+    """Mean of the finite values (NaN if there are none)."""
+    finite = values[np.isfinite(values)]
+    return float(np.mean(finite)) if finite.size else float("nan")
+
+
+def _max(values: np.ndarray) -> float:
+    """Largest finite value (NaN if there are none)."""
+    finite = values[np.isfinite(values)]
+    return float(np.max(finite)) if finite.size else float("nan")
 
 
 def evaluate(policies: Mapping[str, PolicyLike], spec: EnvSpec, n_episodes: int = 10, seed: int = EVAL_SEED,

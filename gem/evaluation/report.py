@@ -26,6 +26,8 @@ def _columns(metrics: Sequence[PolicyMetrics]) -> list[tuple[str, Any]]:
         ("mean episode reward", lambda m: m.mean_episode_reward),
         ("violating episodes", lambda m: f"{m.violation_episodes}/{m.episodes}"),
         ("violating steps", lambda m: m.violation_steps),
+        (f"ripple {first.current} (share of limit)", lambda m: m.current_ripple),
+        (f"RMS {first.current} (share of limit)", lambda m: m.control_effort),
         ("predict µs/step (batched)", lambda m: m.predict_us_batched),
         ("predict µs (1 obs)", lambda m: m.predict_us_single),
     ]

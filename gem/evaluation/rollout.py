@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gem.evaluation.currents import torque_current
 from gem.evaluation.episodes import EnvSpec, unit_of
 from gem.evaluation.policies import PolicyLike, build_policy
 
@@ -37,6 +38,9 @@ class Rollout:
         violated: ``(T, n)`` the step ended beyond a limit of the task's constraints.
         valid: ``(T, n)`` the step belongs to the episode (false after a numerical failure).
         predict_seconds: Wall time spent in ``predict`` for the whole batch.
+        current: Name of the torque-producing current (:func:`~gem.evaluation.currents.torque_current`).
+        currents: ``(T, n)`` that current after each step (A; NaN after a numerical failure).
+        current_limits: ``(n,)`` its limit (A).
     """
 
     reference_names: tuple[str, ...]
@@ -50,6 +54,9 @@ class Rollout:
     violated: np.ndarray
     valid: np.ndarray
     predict_seconds: float
+    current: str
+    currents: np.ndarray
+    current_limits: np.ndarray
 
     @property
     def steps(self) -> int:
@@ -91,10 +98,12 @@ def rollout(policy: PolicyLike, spec: EnvSpec, n_episodes: int = 10, seed: int =
     pol = build_policy(policy, env)
     n, k = env.num_envs, len(env.reference_names)
     cols = np.array([env.drive.index[r] for r in env.reference_names])
+    current = torque_current(env.drive.state_names, env.drive.motor.controlled_currents)
+    col_i = env.drive.index[current]
     obs, _ = env.reset(seed=int(seed))
     limits = env.limits
     n_act = int(np.prod(env.single_action_space.shape)) or 1
-    refs, states = np.empty((steps, n, k)), np.full((steps, n, k), np.nan)
+    refs, states, currents = np.empty((steps, n, k)), np.full((steps, n, k), np.nan), np.full((steps, n), np.nan)
     actions, rewards = np.empty((steps, n, n_act)), np.zeros((steps, n))
     violated, valid = np.zeros((steps, n), bool), np.zeros((steps, n), bool)
     alive = np.ones(n, bool)
@@ -118,10 +127,12 @@ def rollout(policy: PolicyLike, spec: EnvSpec, n_episodes: int = 10, seed: int =
         violated[t] = alive & (over | bad)
         ok = alive & ~bad
         states[t][ok] = env.physical_state[ok][:, cols]
+        currents[t][ok] = env.physical_state[ok, col_i]
         rewards[t] = np.where(alive, reward, 0.0)
         alive &= ~(bad | terminated)
     return Rollout(tuple(env.reference_names), tuple(unit_of(r) for r in env.reference_names), env.tau,
-                   limits[:, cols], refs, states, actions, rewards, violated, valid, spent)
+                   limits[:, cols], refs, states, actions, rewards, violated, valid, spent,
+                   current=current, currents=currents, current_limits=limits[:, col_i])
 
 
 def latency(policy: PolicyLike, spec: EnvSpec, steps: int = 200, seed: int = 0) -> float:

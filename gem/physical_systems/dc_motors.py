@@ -203,7 +203,7 @@ class ShuntDc(Motor):
     current_names: ClassVar = ("i_a", "i_e")
     voltage_names: ClassVar = ("u",)
     controlled_currents: ClassVar = ("i_a",)
-    nonnegative_states: ClassVar = ("omega",)
+    nonnegative_states: ClassVar = ("omega", "torque")      # it brakes only transiently (see gem.controllers.dc)
     input_names: ClassVar = ("u",)
     extra_names: ClassVar = ("i_sum",)
     positive_params: ClassVar = ("r_a", "r_e", "l_a", "l_e", "j_rotor")

@@ -25,6 +25,18 @@ def test_reference_step_is_tracked(motor, action_type, task, steps):
         assert overshoot < 0.10 + ripple / abs(ref), f"{name}: overshoot {overshoot:.1%} (ref {ref:.3g})"
 
 
+@pytest.mark.parametrize("motor", ["ExtExDc", "PMSM"])
+def test_speed_prefilter_removes_the_overshoot(motor):
+    """A small speed step (no torque saturation): the symmetrical optimum overshoots, with the prefilter
+    and the torque precontrol it does not."""
+    overshoot = {}
+    for prefilter in (None, 2.0):
+        base, states, _ = step_response(f"gem/Cont-SC-{motor}-v0", [0.02], 300, prefilter=prefilter)
+        (_, _, ss_error, overshoot[prefilter]), = step_metrics(base, states, [0.02])
+        assert ss_error < 1e-3
+    assert overshoot[None] > 0.03 and overshoot[2.0] < 0.01
+
+
 @pytest.mark.parametrize("motor", MOTORS)
 @pytest.mark.parametrize(("action_type", "task", "steps"), KINDS)
 def test_default_references_without_violation(motor, action_type, task, steps):

@@ -90,3 +90,32 @@ def test_tuning_formulas():
     assert sp.t_n == pytest.approx(16 * to.t_e)
     arr = technical_optimum(np.array([1e-3, 2e-3]), 0.5, ts)   # per-environment parameters
     assert np.shape(arr.kp) == (2,)
+
+
+def test_speed_prefilter_is_a_lag_that_starts_at_the_measured_speed():
+    from gem.controllers.current import SpeedController
+    from gem.controllers.signals import Signals
+
+    gains = speed_loop(j_total=0.01, t_e_current=2e-4)
+    wide = lambda sig: (np.full(sig.batch, -1e9), np.full(sig.batch, 1e9))      # noqa: E731
+    stage = SpeedController(gains, 1e-4, wide, prefilter=1.6e-3, inertia=0.01)
+    share = 1.0 - np.exp(-1e-4 / 1.6e-3)
+    omega = np.array([0.0, 50.0])
+    for k in range(1, 4):
+        sig = Signals(omega_ref=np.array([100.0, 100.0]), omega=omega)
+        stage(sig)
+        np.testing.assert_allclose(sig["omega_ref_filtered"], omega + (100.0 - omega) * (1 - (1 - share) ** k))
+        # torque precontrol: the inertia times the filtered reference's slope in this period
+        change = (100.0 - omega) * share * (1 - share) ** (k - 1)
+        np.testing.assert_allclose(sig["torque_precontrol"], 0.01 * change / 1e-4)
+    stage.reset(np.array([False, True]))                   # the second restarts from its measured speed
+    sig = Signals(omega_ref=np.array([100.0, 100.0]), omega=np.array([0.0, 80.0]))
+    stage(sig)
+    assert sig["omega_ref_filtered"][1] == pytest.approx(80.0 + 20.0 * share)
+    assert sig["omega_ref_filtered"][0] == pytest.approx(100.0 * (1 - (1 - share) ** 4))
+    plain = SpeedController(gains, 1e-4, wide)
+    sig = Signals(omega_ref=np.array([100.0]), omega=np.array([0.0]))
+    plain(sig)
+    assert sig["omega_ref_filtered"][0] == 100.0 and sig["torque_ref"][0] == pytest.approx(100.0 * gains.kp)
+    with pytest.raises(ValueError, match="prefilter"):
+        SpeedController(gains, 1e-4, wide, inertia=0.01)

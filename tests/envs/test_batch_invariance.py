@@ -6,7 +6,7 @@ import pytest
 from gymnasium import spaces
 
 import gem  # noqa: F401  (registers the gem/ ids)
-from gem.envs import default_mix
+from gem.envs import SCurveReference, default_mix
 from gem.physical_systems import OrnsteinUhlenbeckLoad
 
 SEEDS = [3, 17, 101, 7]
@@ -63,6 +63,7 @@ CASES = [
     ("gem/Cont-CC-PermExDc-v0", {}),
     ("gem/Finite-TC-ExtExDc-v0", {}),
     ("gem/Cont-SC-SeriesDc-v0", {}),
+    ("gem/Cont-SC-PMSM-v0", {"reference": SCurveReference(acceleration=30.0, jerk=3e4, hold_mean=1e-3, start=None)}),
     ("gem/Finite-CC-ShuntDc-v0", {}),
     ("gem/Cont-CC-SeriesDc-v0", {"noise": 0.01}),
     ("gem/Cont-TC-ShuntDc-v0", {"noise": 0.01, "reference": default_mix()}),

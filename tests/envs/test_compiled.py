@@ -67,6 +67,9 @@ def _profile(t):
         generators=(gem.envs.WienerReference(), gem.envs.PeriodicReference(shape="step"), gem.envs.ConstReference()),
         p=(0.5, 0.3, 0.2), duration_range=(0.001, 0.003))),
     dict(motor="ExtExDc", task="CC", load=ExternalSpeedLoad(profile=_profile)),
+    dict(motor="SeriesDc", task="SC", reference=gem.envs.SwitchedReference(
+        generators=(gem.envs.SCurveReference(hold_mean=1e-3, start=None), gem.envs.ConstReference()),
+        duration_range=(0.002, 0.004))),
 ])
 def test_options_compiled_equals_numpy(kwargs):
     fast, slow = _pair(4, **kwargs)

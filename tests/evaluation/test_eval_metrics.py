@@ -10,10 +10,13 @@ from gem.envs import ConstReference
 from gem.evaluation import (
     ConstantPolicy,
     RandomPolicy,
+    control_effort,
+    current_ripple,
     evaluate,
     format_table,
     resolve,
     rollout,
+    torque_current,
     write_csv,
     write_json,
 )
@@ -107,3 +110,41 @@ def test_resolve_errors():
         resolve("CartPole-v1")
     with pytest.raises(ValueError, match="max_episode_steps"):
         resolve("gem/Cont-CC-SeriesDc-v0", {"max_episode_steps": 0})
+
+
+def test_current_ripple_and_effort_by_hand():
+    tau, steps = 1e-4, 4000                                   # 0.4 s
+    t = tau * np.arange(steps)
+    slow = 100.0 + 2000.0 * t                                 # a ramp: no ripple (the centred mean follows it)
+    chatter = 30.0 * np.where(np.arange(steps) % 2 == 0, 1.0, -1.0)     # ±30 A from one period to the next
+    current = np.stack([slow, slow + chatter], axis=1)
+    ripple = current_ripple(current, np.array([200.0, 200.0]), tau)
+    assert ripple[0] == pytest.approx(0.0, abs=1e-9)
+    # 51-step centred mean: 25 samples of the centre's sign, 26 of the other: -30/51 of the centre's,
+    # so the deviation is 30 (1 + 1/51) A at every step
+    assert ripple[1] == pytest.approx(30.0 * (1 + 1 / 51) / 200.0, rel=1e-9)
+    np.testing.assert_allclose(control_effort(current, 200.0), np.sqrt(np.mean(current ** 2, axis=0)) / 200.0)
+    assert np.isnan(current_ripple(current[:40], 200.0, tau)).all()          # shorter than the window
+    assert torque_current(("omega", "torque", "i_a", "i_e", "u_a")) == "i_a"
+    assert torque_current(("omega", "i_a", "i_sd", "i_sq"), ("i_sd", "i_sq")) == "i_sq"
+
+
+def test_metrics_report_ripple_and_effort():
+    # At 100 rad/s the EMF is 16.5 V = 0.275 u_sup: that duty cycle holds i at 0; switching ±0.3 chatters.
+    class Chatter:
+        def __init__(self):
+            self.k = 0
+
+        def predict(self, obs, state=None, episode_start=None, deterministic=True):
+            self.k += 1
+            return np.full((len(obs), 1), 0.3 if self.k % 2 else -0.3, np.float32), state
+
+    metrics, ros = evaluate({"hold": ConstantPolicy([0.275]), "chatter": Chatter()},
+                            resolve("gem/Cont-CC-PermExDc-v0", {"max_episode_steps": 600}), n_episodes=2,
+                            latency_steps=0)
+    hold, chatter = metrics
+    assert hold.current == "i" and hold.current_ripple < 1e-6 and hold.control_effort < 1e-3
+    assert chatter.current_ripple > 0.02 and chatter.current_ripple_max >= chatter.current_ripple
+    assert chatter.control_effort > chatter.current_ripple
+    assert ros["chatter"].currents.shape == (600, 2)
+    assert "ripple i (share of limit)" in format_table(metrics)

@@ -13,6 +13,11 @@ from gymnasium.utils.env_checker import check_env
 import gem
 
 ENV_IDS = gem.env_ids()
+REPRESENTATIVE = ("gem/Cont-CC-SeriesDc-v0", "gem/Finite-SC-PermExDc-v0", "gem/Cont-TC-ExtExDc-v0",
+                  "gem/Finite-CC-PMSM-v0", "gem/Cont-SC-SynRM-v0", "gem/Finite-TC-ShuntDc-v0")
+"""Ids that run in the default suite where a test builds a task structure of its own for each id
+(a new kernel per id, several seconds each with an empty cache); the others run with ``-m slow``."""
+EPISODE_END_IDS = [i if i in REPRESENTATIVE else pytest.param(i, marks=pytest.mark.slow) for i in ENV_IDS]
 ID_PATTERN = re.compile(r"^gem/(Cont|Finite)-(CC|TC|SC)-(\w+)-v0$")
 
 
@@ -248,7 +253,7 @@ def test_vector_autoreset_on_truncation(env_id):
     venv.close()
 
 
-@pytest.mark.parametrize("env_id", ENV_IDS)
+@pytest.mark.parametrize("env_id", EPISODE_END_IDS)
 def test_vector_autoreset_on_termination(env_id):
     spec = violating_start(gym.make_vec(env_id, num_envs=3, vectorization_mode="vector_entry_point"))
     if spec is None:
@@ -275,7 +280,7 @@ def test_vector_autoreset_on_termination(env_id):
     assert not terminated.any()
 
 
-@pytest.mark.parametrize("env_id", ENV_IDS)
+@pytest.mark.parametrize("env_id", EPISODE_END_IDS)
 def test_single_env_episode_ends(env_id):
     env = gym.make(env_id, max_episode_steps=5, constraints=(), compiled=False)
     env.reset(seed=0)

@@ -11,15 +11,23 @@ RAY_STAMP := $(RAY_VENV)/.gem-installed
 RAY_TESTS := tests/ray tests/sweep tests/agents tests/evaluation/test_compare_cli.py tests/envs/test_registered_envs.py \
 	"tests/test_examples.py::test_example_runs[rllib_ppo.py]"
 
+CORE_EXTRAS := rl,test,docs
+RAY_EXTRAS := ray,test
+
 .PHONY: demo test test-core test-ray lint bench bench-baselines docs clean
 
+# A virtual environment $(1) with gem installed editable with the extras $(2). The CPU build of
+# PyTorch goes in first, so stable-baselines3 does not pull the CUDA wheels.
+define make_venv
+	$(PYTHON) -m venv $(1)
+	$(1)/bin/python -m pip install --quiet --upgrade pip
+	$(1)/bin/python -m pip install --quiet torch==2.13.0
+	$(1)/bin/python -m pip install --quiet -e ".[$(2)]"
+	touch $(1)/.gem-installed
+endef
+
 $(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	# CPU build of PyTorch first, so stable-baselines3 does not pull the CUDA wheels.
-	$(PY) -m pip install --quiet torch==2.13.0
-	$(PY) -m pip install --quiet -e ".[rl,test,docs]"
-	touch $(STAMP)
+	$(call make_venv,$(VENV),$(CORE_EXTRAS))
 
 # The main job: DDPG vs the cascaded PI controller on the series DC motor (about 1.5 min after set-up;
 # measured runs: docs/comparison.rst).
@@ -27,11 +35,7 @@ demo: $(STAMP)
 	$(PY) -m gem.compare --out runs/demo
 
 $(RAY_STAMP): pyproject.toml
-	$(PYTHON) -m venv $(RAY_VENV)
-	$(RAY_PY) -m pip install --quiet --upgrade pip
-	$(RAY_PY) -m pip install --quiet torch==2.13.0
-	$(RAY_PY) -m pip install --quiet -e ".[ray,test]"
-	touch $(RAY_STAMP)
+	$(call make_venv,$(RAY_VENV),$(RAY_EXTRAS))
 
 # The whole suite: the core in .venv, then the Ray sweep, RLlib and the SB3 path under Ray's gymnasium.
 test: test-core test-ray

@@ -28,6 +28,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+from gem.envs import arguments as arg
+
 
 @dataclass(frozen=True)
 class DDPGPreset:
@@ -91,7 +93,8 @@ class DDPGPreset:
 
 _INTEGERS = ("timesteps", "num_envs", "train_episode_steps", "buffer_size", "batch_size", "learning_starts",
              "train_freq", "gradient_steps", "eval_freq", "eval_episodes")
-_POSITIVE_REALS = ("learning_rate", "tau")
+_RULES = {"learning_rate": "> 0", "tau": "> 0", "noise_sigma": ">= 0"}
+"""Bounds of the real-valued hyper-parameters (checked by :func:`gem.envs.arguments.number`)."""
 HYPERPARAMETERS = tuple(f.name for f in fields(DDPGPreset) if f.name not in ("env_kwargs", "note"))
 """The preset fields a user (or a hyper-parameter search) may override by name."""
 
@@ -103,8 +106,9 @@ def with_hyperparameters(preset: DDPGPreset, values: Mapping[str, Any]) -> DDPGP
     ``net_arch`` as a list of positive integers.
 
     Raises:
-        ValueError: For an unknown name (the message lists the valid ones) or a value out of range.
-        TypeError: For a value of the wrong kind.
+        ValueError: For an unknown name (the message lists the valid ones), a value out of range, or
+            a real-valued one that is not a finite number.
+        TypeError: For an integer, layer list or noise kind of the wrong type.
     """
     out: dict[str, Any] = {}
     for name, value in values.items():
@@ -125,13 +129,7 @@ def with_hyperparameters(preset: DDPGPreset, values: Mapping[str, Any]) -> DDPGP
             else:
                 value = int(value)
         else:
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-                raise TypeError(f"{name} must be a finite number, got {value!r}")
-            if name in _POSITIVE_REALS and value <= 0:
-                raise ValueError(f"{name} must be > 0, got {value!r}")
-            if name == "noise_sigma" and value < 0:
-                raise ValueError(f"noise_sigma must be >= 0, got {value!r}")
-            value = float(value)
+            value = arg.number(name, value, _RULES.get(name, ""), per_env=False)
         out[name] = value
     return replace(preset, **out)
 

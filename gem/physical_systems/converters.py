@@ -270,12 +270,13 @@ class Converter:
             raise ValueError(f"{self.name}: interlocking_time must be >= 0, got {t_il!r}")
         object.__setattr__(self, "interlocking_time", t_il)
         object.__setattr__(self, "_interlocking", bool(np.any(np.asarray(t_il) > 0)))
-        for name in ("switch_drop", "diode_drop"):
+        for name in ("switch_drop", "diode_drop"):     # numbers and finite as every parameter (as_param)
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value) or value < 0:
+            drop = None if isinstance(value, bool) else as_param(value, f"{self.name}.{name}")
+            if drop is None or np.ndim(drop) or drop < 0:
                 raise ValueError(f"{self.name}: {name} must be a forward voltage >= 0 V (one for every "
                                  f"environment), got {value!r}")
-            object.__setattr__(self, name, float(value))
+            object.__setattr__(self, name, drop)
 
     @property
     def has_drops(self) -> bool:

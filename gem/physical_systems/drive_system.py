@@ -178,6 +178,8 @@ class DriveSystem:
                                  f"{type(self.load).__name__}")
             omega = given.copy()
         xm = self.motor.initial_ode_state(num_envs, initial)
+        if self.motor.has_angle:
+            xm[:, -1] = wrap_angle(xm[:, -1])
         x = np.concatenate([omega[:, None], xm], axis=1) if self.dynamic else xm
         state = DriveState(x=x, omega=omega, t=np.zeros(num_envs),
                            switch=self.converter.initial_switch_state(num_envs),
@@ -259,7 +261,7 @@ class DriveSystem:
         cols = [omega, motor.torque(xm1), *motor.currents(xm1), *motor.voltages(u_mean.T, xm0, xm1, self.tau)]
         if motor.has_angle:
             cols.append(xm1[-1])
-        cols += [u_sup, *motor.extras(xm1)]
+        cols += [u_sup, *(motor.extras(xm1) if motor.extra_names else ())]
         return stack_columns(cols, omega.shape[0])
 
     def supply_current(self, state: DriveState, action: np.ndarray) -> np.ndarray:

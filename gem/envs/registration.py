@@ -24,9 +24,12 @@ from gem.envs.vector_env import GemVectorEnv
 from gem.physical_systems import converters as cv
 from gem.physical_systems.dc_motors import ExtExDc, PermExDc, SeriesDc, ShuntDc
 from gem.physical_systems.drive_system import DriveSystem
+from gem.physical_systems.eesm import EESM
+from gem.physical_systems.induction import DFIM, SCIM
 from gem.physical_systems.loads import ConstantSpeedLoad, MechanicalLoad, PolynomialStaticLoad
 from gem.physical_systems.motor import Motor
 from gem.physical_systems.noise import GaussianNoise
+from gem.physical_systems.six_phase import SIXPMSM
 from gem.physical_systems.supplies import IdealVoltageSupply
 from gem.physical_systems.synchronous import PMSM, SynRM
 
@@ -49,7 +52,8 @@ class MotorEntry:
         u_sup: Default DC-link voltage (V).
         sc_load: Load of the speed-control task (current/torque control hold a constant speed).
         constraints: Default constraints; ``None``: a limit on every reported current.
-        observed: Default observed quantities; ``None``: every physical state (GEM).
+        angle_features: Observe ``cos(epsilon), sin(epsilon)`` in place of the angle ``epsilon``
+            (else every physical state is observed, as GEM does).
         last_action: Append the previous action to observations by default.
         tc_speed: Speed (rad/s) held by the load in torque control.
         ref_ranges: Default normalised reference range per referenced state, where the generic
@@ -60,7 +64,7 @@ class MotorEntry:
     u_sup: float
     sc_load: Callable[[], MechanicalLoad]
     constraints: tuple | None = None
-    observed: tuple[str, ...] | None = None
+    angle_features: bool = False
     last_action: bool = False
     tc_speed: float = CONSTANT_SPEED
     ref_ranges: dict[str, tuple[float, float]] = field(default_factory=dict)
@@ -76,22 +80,46 @@ MOTORS: dict[str, MotorEntry] = {
     "ShuntDc": MotorEntry(ShuntDc, 60.0, lambda: PolynomialStaticLoad(a=0.05, b=0.01, c=0.0, j_load=1e-4),
                           tc_speed=230.0, ref_ranges={"torque": (0.0, 0.5), "omega": (0.0, 0.55)}),
 }
-_AC_OBSERVED = ("omega", "torque", "i_a", "i_b", "i_c", "i_sd", "i_sq", "u_a", "u_b", "u_c", "u_sd", "u_sq",
-                "cos(epsilon)", "sin(epsilon)", "u_sup")
 _AC_SC_LOAD = lambda: PolynomialStaticLoad(a=0.01, b=0.01, c=0.0, j_load=1e-5)  # noqa: E731
+
+
+def _ac(motor: type[Motor], u_sup: float, *constraints: Any, **kwargs: Any) -> MotorEntry:
+    """A three-phase (or six-phase) motor's row: GEM's speed-control load, cos/sin of the angle, last action."""
+    return MotorEntry(motor, u_sup, _AC_SC_LOAD, constraints=constraints, angle_features=True, last_action=True,
+                      **kwargs)
+
+
+_DQ = SquaredConstraint(("i_sd", "i_sq"))
 MOTORS.update({
-    "PMSM": MotorEntry(PMSM, 300.0, _AC_SC_LOAD, constraints=(SquaredConstraint(("i_sd", "i_sq")),),
-                       observed=_AC_OBSERVED, last_action=True),
-    "SynRM": MotorEntry(SynRM, 420.0, _AC_SC_LOAD, constraints=(SquaredConstraint(("i_sd", "i_sq")),),
-                        observed=_AC_OBSERVED, last_action=True),
+    "PMSM": _ac(PMSM, 300.0, _DQ),
+    "SynRM": _ac(SynRM, 420.0, _DQ),
+    "SCIM": _ac(SCIM, 420.0, _DQ),
+    "DFIM": _ac(DFIM, 420.0, _DQ),
+    "EESM": _ac(EESM, 200.0, _DQ, LimitConstraint(("i_e",))),
+    "SIXPMSM": _ac(SIXPMSM, 300.0, SquaredConstraint(("i_sd", "i_sq", "i_sx", "i_sy"))),
 })
 """Motor families with registered ids. Three-phase motors observe ``cos(epsilon), sin(epsilon)``
 instead of the raw angle and the last action by default (what GEM users add with wrappers)."""
 
 
+def default_observed(state_names: Sequence[str], angle_features: bool) -> tuple[str, ...]:
+    """Every state, with ``epsilon`` replaced by ``cos(epsilon), sin(epsilon)`` if ``angle_features``."""
+    out: list[str] = []
+    for name in state_names:
+        out += ["cos(epsilon)", "sin(epsilon)"] if (name == "epsilon" and angle_features) else [name]
+    return tuple(out)
+
+
+CONVERTER_TOPOLOGIES = {1: cv.FOUR_QUADRANT, 2: cv.combine(cv.FOUR_QUADRANT, cv.FOUR_QUADRANT), 3: cv.B6_BRIDGE,
+                        4: cv.combine(cv.B6_BRIDGE, cv.FOUR_QUADRANT), 6: cv.combine(cv.B6_BRIDGE, cv.B6_BRIDGE)}
+"""Default converter by the motor's number of inputs, as GEM's: a 4QC (DC), two 4QCs (armature and field), a
+B6 bridge (three phases), a B6 bridge and a 4QC (EESM: stator and field), two B6 bridges (DFIM: stator and
+rotor; six-phase PMSM: both sets)."""
+
+
 def default_converter(motor: Motor, action_type: str, interlocking_time: float = 0.0) -> cv.Converter:
-    """4QC for one input, two 4QCs for two (armature and field), a B6 bridge for three phases."""
-    topo = {1: cv.FOUR_QUADRANT, 2: cv.combine(cv.FOUR_QUADRANT, cv.FOUR_QUADRANT), 3: cv.B6_BRIDGE}
+    """The converter of :data:`CONVERTER_TOPOLOGIES` for the motor's inputs, continuous or finite."""
+    topo = CONVERTER_TOPOLOGIES
     n = len(motor.input_names)
     if n not in topo:
         raise ValueError(f"no default converter for a motor with {n} inputs; pass converter=")
@@ -99,15 +127,22 @@ def default_converter(motor: Motor, action_type: str, interlocking_time: float =
     return kind(topo[n], interlocking_time)
 
 
-def _build_motor(motor: str | Motor, motor_params, nominal_values, limit_values) -> tuple[Motor, MotorEntry | None]:
+def _build_motor(motor: str | Motor, motor_params, nominal_values, limit_values,
+                 flux_observer: bool) -> tuple[Motor, MotorEntry | None]:
+    options = {"flux_observer": True} if flux_observer else {}
+    cls = type(motor) if isinstance(motor, Motor) else MOTORS[motor].motor if motor in MOTORS else None
+    if options and cls is not None and "flux_observer" not in cls.option_names:
+        raise ValueError(f"flux_observer=True: {cls.__name__} has no rotor-flux observer (the induction motors "
+                         f"SCIM and DFIM have)")
     if isinstance(motor, Motor):
         if motor_params or nominal_values or limit_values:
             raise ValueError("motor_params/nominal_values/limit_values go with a motor name, not a Motor instance")
-        return motor, MOTORS.get(type(motor).__name__)
-    if motor not in MOTORS:
+        return replace(motor, **options), MOTORS.get(type(motor).__name__)
+    if cls is None:
         raise ValueError(f"unknown motor {motor!r}; known: {sorted(MOTORS)} (or pass a Motor instance)")
     entry = MOTORS[motor]
-    return entry.motor.from_params(motor_params, nominal_values=nominal_values, limit_values=limit_values), entry
+    m = entry.motor.from_params(motor_params, nominal_values=nominal_values, limit_values=limit_values, **options)
+    return m, entry
 
 
 SPEED_SIGMA = (0.03, 0.3)
@@ -157,7 +192,7 @@ def make_task(motor: str | Motor = "SeriesDc", task: str = "SC", action_type: st
               reward: type[WeightedSumOfErrors] | WeightedSumOfErrors | None = None,
               randomize: Mapping[str, Any] | None = None,
               observed_states: Sequence[str] | None = None, last_action: bool | None = None,
-              action_frame: str = "abc") -> DriveTask:
+              action_frame: str = "abc", flux_observer: bool = False) -> DriveTask:
     """Builds a drive-control task; every argument has the default of the registered id.
 
     Args:
@@ -189,14 +224,16 @@ def make_task(motor: str | Motor = "SeriesDc", task: str = "SC", action_type: st
             distributions' centres).
         observed_states: Observed quantities (default: every state; cos/sin of the angle for AC).
         last_action: Append the previous action to observations.
-        action_frame: ``"abc"`` (converter action) or ``"dq"`` (rotor-frame voltage; continuous
-            three-phase ids only, see :class:`~gem.envs.task.DriveTask`).
+        action_frame: ``"abc"`` (converter action) or ``"dq"`` (the motor's rotor-frame voltages, rotor-flux
+            frame for induction motors; continuous AC ids only, see :class:`~gem.envs.task.DriveTask`).
+        flux_observer: Induction motors: append the rotor-flux states ``psi_abs, psi_angle`` (GEM's
+            ``FluxObserver``; see :mod:`gem.physical_systems.induction`).
     """
     if task not in TASKS:
         raise ValueError(f"unknown task {task!r}; choose from {TASKS}")
     if action_type not in ACTION_TYPES:
         raise ValueError(f"unknown action_type {action_type!r}; choose from {ACTION_TYPES}")
-    m, entry = _build_motor(motor, motor_params, nominal_values, limit_values)
+    m, entry = _build_motor(motor, motor_params, nominal_values, limit_values, flux_observer)
     if load is None:
         if task == "SC":
             load = entry.sc_load() if entry else PolynomialStaticLoad(j_load=1e-4)
@@ -229,7 +266,7 @@ def make_task(motor: str | Motor = "SeriesDc", task: str = "SC", action_type: st
         constraints = entry.constraints if entry and entry.constraints is not None else \
             (LimitConstraint(m.current_names),)
     observed = tuple(observed_states) if observed_states is not None else \
-        (entry.observed if entry and entry.observed else drive.state_names)
+        default_observed(drive.state_names, bool(entry and entry.angle_features))
     if isinstance(noise, (int, float)):
         noise = GaussianNoise(float(noise))
     return DriveTask(drive=drive, references=refs, reward=reward,

@@ -14,7 +14,6 @@ from gem.envs.kernel.runtime import StepArrays
 from gem.envs.random import EnvRandom
 from gem.envs.task import ANGLE_FEATURES, DriveTask, normalised, observed_value
 from gem.physical_systems.drive_system import total_inertia
-from gem.physical_systems.modulation import dq_action_to_b6
 from gem.visualization import RENDER_FPS, RENDER_MODES, make_dashboard, render_dashboard
 
 NOISE_STREAM = 0x6E6F697365
@@ -299,7 +298,7 @@ class GemVectorEnv(VectorEnv):
     def _advance(self, action: np.ndarray) -> tuple[np.ndarray, ...]:
         """The NumPy step: physics, constraints, reward, references, observation."""
         noise = self.rnd.normal(1)[:, 0] if self.drive.load.random else None
-        applied = self._dq_to_legs(action) if self.task.action_frame == "dq" else action
+        applied = self.drive.dq_to_converter(self._state, action) if self.task.action_frame == "dq" else action
         state = self.drive.step(self._state, applied, noise)
         self._state = state
         norm = normalised(state.physical, self._limits)
@@ -330,15 +329,6 @@ class GemVectorEnv(VectorEnv):
             self.dashboard.close()
 
     # ------------------------------------------------------------------ helpers
-    def _dq_to_legs(self, action: np.ndarray) -> np.ndarray:
-        """Rotor-frame voltage action → B6 leg actions at the mid-period angle."""
-        drive, phys = self.drive, self._state.physical
-        motor = drive.motor
-        p = getattr(motor, motor.pole_pairs_param) if motor.pole_pairs_param else 1
-        legs = dq_action_to_b6(action[:, 0], action[:, 1], phys[:, drive.index["epsilon"]], self._state.omega, p,
-                               drive.tau, self._limits[:, drive.index["u_sd"]], self._limits[:, drive.index["u_sup"]])
-        return np.stack(legs, axis=1)
-
     def _require_reset(self) -> None:
         if self._state is None:
             raise RuntimeError("call reset() before step() or reading the state")

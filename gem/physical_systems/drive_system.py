@@ -264,6 +264,13 @@ class DriveSystem:
         cols += [u_sup, *(motor.extras(xm1) if motor.extra_names else ())]
         return stack_columns(cols, omega.shape[0])
 
+    def dq_to_converter(self, state: DriveState, action: np.ndarray) -> np.ndarray:
+        """Converter actions ``(num_envs, n_act)`` for normalised rotor-frame voltages (``motor.dq_action``)."""
+        xm = self._motor_part(state.x)
+        u_sup = self.supply_voltage(xm.shape[0])
+        cols = self.motor.dq_action(tuple(action.T), tuple(xm.T), state.omega, self.tau, u_sup)
+        return stack_columns(cols, xm.shape[0])
+
     def supply_current(self, state: DriveState, action: np.ndarray) -> np.ndarray:
         """Period-averaged supply current (A) the converter would draw for ``action`` now."""
         xm = self._motor_part(state.x)

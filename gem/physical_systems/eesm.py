@@ -44,6 +44,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from gem.physical_systems.drive_system import wrap_angle
+from gem.physical_systems.modulation import dq_action_to_b6
 from gem.physical_systems.motor import Column, Columns, Motor, check_pole_pairs, voltage_ratings
 from gem.physical_systems.params import check_known_keys
 from gem.physical_systems.synchronous import dq_torque, mtpa_currents, phase_currents
@@ -103,6 +104,7 @@ class EESM(Motor):
     voltage_names: ClassVar = _VOLTAGES
     input_names: ClassVar = ("u_a", "u_b", "u_c", "u_e")
     controlled_currents: ClassVar = ("i_sd", "i_sq", "i_e")
+    dq_action_names: ClassVar = ("u_sd", "u_sq", "u_e")
     nonnegative_states: ClassVar = ("i_e",)
     has_angle: ClassVar[bool] = True
     pole_pairs_param: ClassVar[str | None] = "p"
@@ -161,6 +163,11 @@ class EESM(Motor):
         di_e = (self.l_d * b - 1.5 * self.l_m * a) / det
         di_sq = (u_sq - self.r_s * i_sq - omega_el * (self.l_d * i_sd + self.l_m * i_e)) / self.l_q
         return di_sd, di_sq, di_e, omega_el
+
+    def dq_action(self, a: Columns, x: Columns, omega: Column, tau: float, u_sup: Column) -> tuple[Column, ...]:
+        """B6 actions for ``(u_sd, u_sq) / (2/3 u_sup)`` (rotor frame), then the field action ``u_e / u_sup``."""
+        legs = dq_action_to_b6(a[0], a[1], x[3], omega, self.p, tau, (2.0 / 3.0) * u_sup, u_sup)
+        return legs[0], legs[1], legs[2], np.minimum(np.maximum(a[2], -1.0), 1.0)
 
     def torque(self, x: Columns) -> Column:
         """T = 1.5 p (l_m i_e + (l_d - l_q) i_sd) i_sq."""

@@ -48,6 +48,7 @@ from typing import ClassVar
 import numpy as np
 
 from gem.physical_systems.drive_system import wrap_angle
+from gem.physical_systems.modulation import dq_action_to_b6
 from gem.physical_systems.motor import Column, Columns, Motor, check_pole_pairs, voltage_ratings
 from gem.physical_systems.transforms import clarke, frame_average, inverse_clarke, inverse_park, park
 
@@ -75,6 +76,20 @@ def induction_derivative(i_alpha, i_beta, psi_alpha, psi_beta, u_alpha, u_beta, 
 def flux_angle(psi_alpha, psi_beta):
     """Rotor-flux angle ``θ = atan2(ψ_rβ, ψ_rα)`` in rad (0 for a zero flux)."""
     return np.arctan2(psi_beta, psi_alpha)
+
+
+def flux_frame_speed(i_alpha, i_beta, psi_alpha, psi_beta, omega_el, ur_q, l_m, l_sigr, r_r):
+    """Electrical angular speed of the rotor flux (rad/s): ``ω_el + (r_r l_m / l_r · i_sq + u_rq) / |ψ_r|``.
+
+    From ``dθ/dt = (ψ_r × dψ_r/dt) / |ψ_r|²`` with the rotor equation: the flux turns with the rotor
+    plus the slip that the torque-producing current ``i_sq`` (and a rotor voltage ``u_rq`` in the flux
+    frame, referred to the stator) drive. ``ω_el`` while the flux is (nearly) zero.
+    """
+    norm = np.sqrt(psi_alpha * psi_alpha + psi_beta * psi_beta)
+    inv = 1.0 / np.maximum(norm, 1e-12)
+    cross = psi_alpha * i_beta - psi_beta * i_alpha                      # |ψ_r| i_sq
+    slip = (r_r * l_m / (l_m + l_sigr) * cross * inv + ur_q) * inv
+    return omega_el + np.where(norm > 1e-12, slip, 0.0)
 
 
 def rotor_current(i_alpha, i_beta, psi_alpha, psi_beta, l_m, l_sigr):
@@ -198,6 +213,7 @@ class SCIM(InductionMotor):
 
     current_names: ClassVar = _SCIM_CURRENTS
     voltage_names: ClassVar = _SCIM_VOLTAGES
+    dq_action_names: ClassVar = ("u_sd", "u_sq")
     input_names: ClassVar = ("u_sa", "u_sb", "u_sc")
     rating_aliases: ClassVar = {"i": _SCIM_CURRENTS}
     default_nominal: ClassVar = {"omega": 3000 * _RPM, "torque": 3.15, "i": 3.9, **dict.fromkeys(_SCIM_CURRENTS, 3.9),
@@ -212,6 +228,11 @@ class SCIM(InductionMotor):
         d = induction_derivative(x[0], x[1], x[2], x[3], u_alpha, u_beta, 0.0, 0.0, omega_el,
                                  self.l_m, self.l_sigs, self.l_sigr, self.r_s, self.r_r)
         return d[0], d[1], d[2], d[3], omega_el
+
+    def dq_action(self, a: Columns, x: Columns, omega: Column, tau: float, u_sup: Column) -> tuple[Column, ...]:
+        """B6 actions for ``(u_sd, u_sq) / (2/3 u_sup)`` in the rotor-flux frame at its mid-period angle."""
+        speed = flux_frame_speed(x[0], x[1], x[2], x[3], self.p * omega, 0.0, self.l_m, self.l_sigr, self.r_r)
+        return dq_action_to_b6(a[0], a[1], flux_angle(x[2], x[3]), speed, 1.0, tau, (2.0 / 3.0) * u_sup, u_sup)
 
     def currents(self, x: Columns) -> tuple[Column, ...]:
         """``i_sa, i_sb, i_sc, i_sd, i_sq`` (dq in the rotor-flux frame)."""
@@ -278,6 +299,7 @@ class DFIM(InductionMotor):
 
     current_names: ClassVar = _DFIM_CURRENTS
     voltage_names: ClassVar = _DFIM_VOLTAGES
+    dq_action_names: ClassVar = ("u_sd", "u_sq", "u_rd", "u_rq")
     input_names: ClassVar = ("u_sa", "u_sb", "u_sc", "u_ra", "u_rb", "u_rc")
     positive_params: ClassVar = ("p", "l_m", "r_s", "r_r", "j_rotor", "k")
     rating_aliases: ClassVar = {"i": _DFIM_CURRENTS}
@@ -297,6 +319,21 @@ class DFIM(InductionMotor):
         d = induction_derivative(x[0], x[1], x[2], x[3], u_alpha, u_beta, ur_alpha, ur_beta, omega_el,
                                  self.l_m, self.l_sigs, self.l_sigr, self.r_s, self.r_r)
         return d[0], d[1], d[2], d[3], omega_el
+
+    def dq_action(self, a: Columns, x: Columns, omega: Column, tau: float, u_sup: Column) -> tuple[Column, ...]:
+        """Actions of both bridges for ``(u_sd, u_sq, u_rd, u_rq) / (2/3 u_sup)`` in the rotor-flux frame.
+
+        The stator bridge turns the stator voltage at the flux's mid-period angle θ, the rotor bridge
+        the rotor voltage at the mid-period angle θ - ε of the flux seen from the rotor.
+        """
+        scale = (2.0 / 3.0) * u_sup
+        omega_el = self.p * omega
+        ur_q = np.minimum(np.maximum(a[3], -1.0), 1.0) * scale
+        speed = flux_frame_speed(x[0], x[1], x[2], x[3], omega_el, self.k * ur_q, self.l_m, self.l_sigr, self.r_r)
+        theta = flux_angle(x[2], x[3])
+        s = dq_action_to_b6(a[0], a[1], theta, speed, 1.0, tau, scale, u_sup)
+        r = dq_action_to_b6(a[2], a[3], theta - x[4], speed - omega_el, 1.0, tau, scale, u_sup)
+        return s[0], s[1], s[2], r[0], r[1], r[2]
 
     def currents(self, x: Columns) -> tuple[Column, ...]:
         """Stator ``i_sa..i_sq`` and rotor ``i_ra, i_rb, i_rc`` (rotor frame), ``i_rd, i_rq`` (flux frame)."""

@@ -109,6 +109,9 @@ class Motor:
     torque limit is :meth:`max_torque` at the nominal or limit currents, and the nominal torque
     :meth:`max_torque` at the nominal currents (at most the limit)."""
 
+    dq_action_names: ClassVar[tuple[str, ...]] = ()
+    """The voltages an ``action_frame="dq"`` action holds, normalised like those states (empty: the motor
+    has no such action); :meth:`dq_action` turns them into converter actions."""
     option_names: ClassVar[tuple[str, ...]] = ()
     """Boolean fields that switch a feature on (not physical parameters, e.g. ``flux_observer``)."""
 
@@ -224,6 +227,21 @@ class Motor:
             onto the converter outputs.
         """
         return dict(zip(self.voltage_names, u_max.T, strict=True))
+
+    def dq_action(self, a: Columns, x: Columns, omega: Column, tau: float, u_sup: Column) -> tuple[Column, ...]:
+        """Continuous converter actions that apply the normalised rotor-frame voltages ``a`` over the next period.
+
+        Args:
+            a: One column per ``dq_action_names`` entry, in [-1, 1] (clipped).
+            x: ODE state columns at the start of the period.
+            omega: Mechanical speed (rad/s).
+            tau: Control period (s).
+            u_sup: Supply voltage (V).
+
+        Returns:
+            One column per entry of the converter's continuous action.
+        """
+        raise NotImplementedError
 
     def extras(self, x: Columns) -> tuple[Column, ...]:
         """Values of ``extra_names`` (none by default)."""

@@ -41,9 +41,10 @@ from typing import ClassVar
 import numpy as np
 
 from gem.physical_systems.drive_system import wrap_angle
+from gem.physical_systems.modulation import b6_actions
 from gem.physical_systems.motor import Column, Columns, Motor, check_pole_pairs, voltage_ratings
 from gem.physical_systems.synchronous import dq_torque, mtpa_currents
-from gem.physical_systems.transforms import frame_average, inverse_park, park
+from gem.physical_systems.transforms import clarke, frame_average, inverse_park, park
 
 _RPM = np.pi / 30.0
 _S3 = float(np.sqrt(3.0)) / 2.0
@@ -125,6 +126,7 @@ class SIXPMSM(Motor):
     voltage_names: ClassVar = _VOLTAGES
     input_names: ClassVar = ("u_a1", "u_b1", "u_c1", "u_a2", "u_b2", "u_c2")
     controlled_currents: ClassVar = ("i_sd", "i_sq", "i_sx", "i_sy")
+    dq_action_names: ClassVar = ("u_sd", "u_sq", "u_sx", "u_sy")
     has_angle: ClassVar[bool] = True
     pole_pairs_param: ClassVar[str | None] = "p"
     positive_params: ClassVar = ("p", "l_d", "l_q", "l_x", "l_y", "r_s", "j_rotor")
@@ -153,6 +155,26 @@ class SIXPMSM(Motor):
         di_sx = (u_sx - self.r_s * i_sx - omega_el * self.l_y * i_sy) / self.l_x
         di_sy = (u_sy - self.r_s * i_sy + omega_el * self.l_x * i_sx) / self.l_y
         return di_sd, di_sq, di_sx, di_sy, omega_el
+
+    def dq_action(self, a: Columns, x: Columns, omega: Column, tau: float, u_sup: Column) -> tuple[Column, ...]:
+        """Actions of both bridges for ``(u_sd, u_sq, u_sx, u_sy) / (2/3 u_sup)`` at the mid-period angle.
+
+        The rotor-frame voltages are turned into the six phase voltages (inverse VSD) and each bridge
+        modulates its set (:func:`~gem.physical_systems.modulation.b6_actions`: min-max zero sequence,
+        shortened to its hexagon).
+        """
+        scale = (2.0 / 3.0) * u_sup
+        angle = x[4] + 0.5 * tau * self.p * omega
+        u_sd, u_sq = np.minimum(np.maximum(a[0], -1.0), 1.0) * scale, np.minimum(np.maximum(a[1], -1.0), 1.0) * scale
+        u_sx, u_sy = np.minimum(np.maximum(a[2], -1.0), 1.0) * scale, np.minimum(np.maximum(a[3], -1.0), 1.0) * scale
+        u_alpha, u_beta = inverse_park(u_sd, u_sq, angle)
+        u_x, u_y = inverse_park(u_sx, u_sy, -angle)
+        v1, v2, v3, v4, v5, v6 = inverse_vsd(u_alpha, u_beta, u_x, u_y)
+        s1_alpha, s1_beta = clarke(v1, v2, v3)
+        s2_alpha, s2_beta = clarke(v4, v5, v6)                 # in set 2's own axes
+        b1 = b6_actions(s1_alpha, s1_beta, u_sup)
+        b2 = b6_actions(s2_alpha, s2_beta, u_sup)
+        return b1[0], b1[1], b1[2], b2[0], b2[1], b2[2]
 
     def torque(self, x: Columns) -> Column:
         """T = 3 p (psi_PM + (l_d - l_q) i_sd) i_sq."""

@@ -47,6 +47,7 @@ from typing import TYPE_CHECKING, ClassVar
 import numpy as np
 
 from gem.physical_systems.drive_system import wrap_angle
+from gem.physical_systems.modulation import dq_action_to_b6
 from gem.physical_systems.motor import Column, Columns, Motor, check_pole_pairs, voltage_ratings
 from gem.physical_systems.transforms import clarke, frame_average, inverse_clarke, inverse_park, park
 
@@ -128,6 +129,7 @@ class SynchronousMotor(Motor):
     voltage_names: ClassVar = _VOLTAGES
     input_names: ClassVar = ("u_a", "u_b", "u_c")
     controlled_currents: ClassVar = ("i_sd", "i_sq")
+    dq_action_names: ClassVar = ("u_sd", "u_sq")
     has_angle: ClassVar[bool] = True
     pole_pairs_param: ClassVar[str | None] = "p"
     positive_params: ClassVar = ("p", "r_s", "l_d", "l_q", "j_rotor")
@@ -157,6 +159,10 @@ class SynchronousMotor(Motor):
         di_sd = (u_sd - self.r_s * i_sd + omega_el * self.l_q * i_sq) / self.l_d
         di_sq = (u_sq - self.r_s * i_sq - omega_el * (self.l_d * i_sd + self.psi_p)) / self.l_q
         return di_sd, di_sq, omega_el
+
+    def dq_action(self, a: Columns, x: Columns, omega: Column, tau: float, u_sup: Column) -> tuple[Column, ...]:
+        """B6 actions for ``(u_sd, u_sq) / (2/3 u_sup)`` (:func:`~gem.physical_systems.modulation.dq_action_to_b6`)."""
+        return dq_action_to_b6(a[0], a[1], x[2], omega, self.p, tau, (2.0 / 3.0) * u_sup, u_sup)
 
     def torque(self, x: Columns) -> Column:
         """T = 1.5 p (psi_p + (l_d - l_q) i_sd) i_sq."""

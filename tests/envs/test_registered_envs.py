@@ -6,12 +6,12 @@ import warnings
 import gymnasium as gym
 import numpy as np
 import pytest
+from env_ids import ENV_IDS, ID_PARAMS
 from gymnasium import spaces
 from gymnasium.utils.env_checker import check_env
 
 import gem
 
-ENV_IDS = gem.env_ids()
 ID_PATTERN = re.compile(r"^gem/(Cont|Finite)-(CC|TC|SC)-(\w+)-v0$")
 
 
@@ -51,7 +51,7 @@ def test_id_table():
 
 
 # ------------------------------------------------------------------------------ checkers
-@pytest.mark.parametrize("env_id", ENV_IDS)
+@pytest.mark.parametrize("env_id", ID_PARAMS)
 def test_gymnasium_check_env(env_id):
     env = gym.make(env_id)
     with warnings.catch_warnings(record=True) as caught:
@@ -62,7 +62,7 @@ def test_gymnasium_check_env(env_id):
     assert not found, found
 
 
-@pytest.mark.parametrize("env_id", ENV_IDS)
+@pytest.mark.parametrize("env_id", ID_PARAMS)
 def test_sb3_check_env(env_id):
     from stable_baselines3.common.env_checker import check_env as sb3_check_env
 
@@ -71,7 +71,7 @@ def test_sb3_check_env(env_id):
         sb3_check_env(gym.make(env_id), warn=True)
 
 
-@pytest.mark.parametrize("env_id", ENV_IDS)
+@pytest.mark.parametrize("env_id", ID_PARAMS)
 def test_spaces_and_observation_contract(env_id):
     action_type, task = ID_PATTERN.match(env_id).group(1, 2)
     env = gym.make(env_id)
@@ -109,7 +109,7 @@ def test_spaces_and_observation_contract(env_id):
             break
 
 
-@pytest.mark.parametrize("env_id", ENV_IDS)
+@pytest.mark.parametrize("env_id", ID_PARAMS)
 def test_make_vec(env_id):
     single = gym.make(env_id)
     venv = gym.make_vec(env_id, num_envs=3, vectorization_mode="vector_entry_point")
@@ -151,7 +151,7 @@ def rollout_single(env_id, seed, n=50, max_episode_steps=15):
     return np.array(observations), np.array(rewards), starts
 
 
-@pytest.mark.parametrize("env_id", ENV_IDS)
+@pytest.mark.parametrize("env_id", ID_PARAMS)
 def test_determinism_across_resets(env_id):
     obs_a, rew_a, starts = rollout_single(env_id, seed=42)
     obs_b, rew_b, _ = rollout_single(env_id, seed=42)
@@ -164,7 +164,7 @@ def test_determinism_across_resets(env_id):
     assert not all(np.array_equal(starts[0], s) for s in starts[1:])
 
 
-@pytest.mark.parametrize("env_id", ENV_IDS)
+@pytest.mark.parametrize("env_id", ID_PARAMS)
 def test_vector_determinism(env_id):
     def run(seed):
         venv = gym.make_vec(env_id, num_envs=3, vectorization_mode="vector_entry_point", max_episode_steps=7)
@@ -187,7 +187,7 @@ def normalised_references(venv):
     return u.references / u.limits[:, cols]
 
 
-@pytest.mark.parametrize("env_id", ENV_IDS)
+@pytest.mark.parametrize("env_id", ID_PARAMS)
 def test_vector_autoreset_on_truncation(env_id):
     # constraints=() is a second task structure per id; the NumPy step avoids compiling a kernel for it
     # (autoreset itself is NumPy code either way; the compiled step is compared with it elsewhere).
@@ -225,7 +225,7 @@ def test_vector_autoreset_on_truncation(env_id):
     venv.close()
 
 
-@pytest.mark.parametrize("env_id", ENV_IDS)
+@pytest.mark.parametrize("env_id", ID_PARAMS)
 def test_vector_autoreset_on_termination(env_id):
     venv = gym.make_vec(env_id, num_envs=3, vectorization_mode="vector_entry_point")
     spec = overcurrent_state(venv)
@@ -255,7 +255,7 @@ def test_vector_autoreset_on_termination(env_id):
     assert not terminated.any()
 
 
-@pytest.mark.parametrize("env_id", ENV_IDS)
+@pytest.mark.parametrize("env_id", ID_PARAMS)
 def test_single_env_episode_ends(env_id):
     env = gym.make(env_id, max_episode_steps=5, constraints=(), compiled=False)
     env.reset(seed=0)

@@ -121,6 +121,8 @@ class InductionMotor(Motor):
 
     ode_names: ClassVar = ("i_salpha", "i_sbeta", "psi_ralpha", "psi_rbeta", "epsilon")
     controlled_currents: ClassVar = ("i_sd", "i_sq")
+    nonnegative_states: ClassVar = ("i_sd",)
+    """In rotor-flux orientation the steady-state ``i_sd = |ψ_r| / l_m`` is never negative (references in [0, 1])."""
     has_angle: ClassVar[bool] = True
     pole_pairs_param: ClassVar[str | None] = "p"
     positive_params: ClassVar = ("p", "l_m", "r_s", "r_r", "j_rotor")

@@ -71,16 +71,18 @@ class EesmCurrentController:
         residual: The switching modulator's withheld voltage (``(batch, 4)``), or ``None``.
         band: Integration band of the d and q loops in A (per environment), or ``None``.
         field_band: Integration band of the field loop in A, or ``None``.
+        i_max: Largest stator current amplitude in A (longer references are shortened), or ``None``.
     """
 
     def __init__(self, motor: Any, gains: PIGains, tau: float, voltage_limit: str = "circle",
-                 anti_windup: str = "clamping", residual: Any = None, band: Any = None, field_band: Any = None):
+                 anti_windup: str = "clamping", residual: Any = None, band: Any = None, field_band: Any = None,
+                 i_max: Any = None):
         self.motor, self.tau, self.residual = motor, tau, residual
         self.gains = gains
         self.plant = EesmPlant(motor)
         dq = PIGains(*(np.asarray(getattr(gains, k))[..., :2] for k in ("kp", "ki", "t_e")))
         self.stator = DqCurrentController(self.plant, dq, tau, n_out=4, n_frame=3, voltage_limit=voltage_limit,
-                                          anti_windup=anti_windup, residual=residual, band=band)
+                                          anti_windup=anti_windup, residual=residual, band=band, i_max=i_max)
         self.field = PIController(np.asarray(gains.kp)[..., 2:], np.asarray(gains.ki)[..., 2:], tau,
                                   anti_windup=anti_windup,
                                   band=None if field_band is None else np.reshape(field_band, (-1, 1)))

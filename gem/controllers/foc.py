@@ -126,6 +126,8 @@ class DqCurrentController:
         voltage_limit: ``"circle"`` or ``"hexagon"`` (module docstring).
         d_priority: Within the circle, give the d axis priority (the induction motors) instead of the
             steady-state part of the command.
+        i_max: Largest current amplitude in A: a longer ``(i_sd_ref, i_sq_ref)`` is shortened to it
+            (``None``: references are used as given).
         anti_windup: See :class:`~gem.controllers.pi.PIController`.
         residual: ``batch → (batch, n_out)`` voltages the switching modulator has withheld so far
             (per unit of ``u_sup``, in periods), or ``None``. Their flux ``u_sup tau · residual``,
@@ -136,7 +138,7 @@ class DqCurrentController:
 
     def __init__(self, plant: Any, gains: PIGains, tau: float, n_out: int = 3, n_frame: int = 2,
                  voltage_limit: str = "circle", anti_windup: str = "clamping", residual: Any = None, band: Any = None,
-                 d_priority: bool = False):
+                 d_priority: bool = False, i_max: Any = None):
         if voltage_limit not in VOLTAGE_LIMITS:
             raise ValueError(f"voltage_limit must be one of {VOLTAGE_LIMITS}, got {voltage_limit!r}")
         self.plant = plant
@@ -145,6 +147,7 @@ class DqCurrentController:
         self.n_out, self.n_frame = n_out, n_frame
         self.voltage_limit = voltage_limit
         self.d_priority = d_priority
+        self.i_max = None if i_max is None else np.asarray(i_max, float)
         self.residual = residual
         self.pi = PIController(gains.kp, gains.ki, tau, anti_windup=anti_windup,
                                band=None if band is None else np.reshape(band, (-1, 1)))
@@ -179,6 +182,8 @@ class DqCurrentController:
             flux = alphabeta_to_dq(abc_to_alphabeta(withheld[:, :3]), angle0) * (sig["u_sup"] * self.tau)[:, None]
             i_sd, i_sq = i_sd + flux[:, 0] / plant.inductances[0], i_sq + flux[:, 1] / plant.inductances[1]
         ref = np.stack([sig["i_sd_ref"], sig["i_sq_ref"]], axis=1)
+        if self.i_max is not None:
+            ref = ref * np.minimum(1.0, self.i_max / np.maximum(np.hypot(ref[:, 0], ref[:, 1]), 1e-12))[:, None]
         err = ref - np.stack([i_sd, i_sq], axis=1)
         ff = plant.feedforward(sig, i_sd, i_sq, omega_frame)
         half_turn = 0.5 * omega_frame * self.tau

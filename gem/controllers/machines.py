@@ -81,7 +81,7 @@ def make_ac_control(drive: Any, current_max: Any, nominal: dict, t_sigma: float,
         gains = stack_gains([loop(plant.sigma_ls, plant.resistance)] * 2)
         band = None if cfg.integration_band is None else cfg.integration_band * i_max
         stage = DqCurrentController(plant, gains, tau, drive.converter.n_out, len(m.dq_action_names),
-                                    cfg.voltage_limit, band=band, d_priority=True, **common)
+                                    cfg.voltage_limit, band=band, d_priority=True, i_max=i_max, **common)
         point = InductionOperatingPoint(m, i_max, gains.t_e[..., 0], tau, nominal["i_sd"], cfg.k_fw, cfg.anti_windup)
         return AcControl(point, stage, gains.t_e[..., 0], [RotorFluxObserver(m, tau, point.psi_nominal)])
     if isinstance(m, EESM):
@@ -91,7 +91,8 @@ def make_ac_control(drive: Any, current_max: Any, nominal: dict, t_sigma: float,
         i_e_max = current_max("i_e", m.l_e)
         band, field_band = (None, None) if cfg.integration_band is None else \
             (cfg.integration_band * i_max, cfg.integration_band * i_e_max)
-        stage = EesmCurrentController(m, gains, tau, cfg.voltage_limit, band=band, field_band=field_band, **common)
+        stage = EesmCurrentController(m, gains, tau, cfg.voltage_limit, band=band, field_band=field_band, i_max=i_max,
+                                      **common)
         point = EesmOperatingPoint(m, i_max, i_e_max, cfg.k_fw)
         return AcControl(point, stage, gains.t_e[..., 1])
     if isinstance(m, SIXPMSM):
@@ -99,7 +100,7 @@ def make_ac_control(drive: Any, current_max: Any, nominal: dict, t_sigma: float,
                                                                                       "i_sy")])), axis=0)
         gains = stack_gains([loop(inductance, m.r_s) for inductance in (m.l_d, m.l_q, m.l_x, m.l_y)])
         band = None if cfg.integration_band is None else cfg.integration_band * i_max
-        stage = SixPhaseCurrentController(m, gains, tau, band=band, **common)
+        stage = SixPhaseCurrentController(m, gains, tau, i_max, band=band, **common)
         point = SynchronousOperatingPoint(m, i_max, cfg.k_fw, psi_p=m.psi_PM, torque_scale=2.0)
         return AcControl(point, stage, gains.t_e[..., 1])
     if isinstance(m, SynchronousMotor) or all(hasattr(m, k) for k in ("p", "r_s", "l_d", "l_q")):
@@ -109,7 +110,7 @@ def make_ac_control(drive: Any, current_max: Any, nominal: dict, t_sigma: float,
         gains = stack_gains([loop(m.l_d, m.r_s), loop(m.l_q, m.r_s)])
         band = None if cfg.integration_band is None else cfg.integration_band * i_max
         stage = DqCurrentController(SynchronousPlant(m), gains, tau, voltage_limit=cfg.voltage_limit, band=band,
-                                    **common)
+                                    i_max=i_max, **common)
         return AcControl(SynchronousOperatingPoint(m, i_max, cfg.k_fw), stage, gains.t_e[..., 0])
     raise NotImplementedError(f"no controller for {type(m).__name__}: DC motors (PermExDc, ExtExDc, SeriesDc, "
                               "ShuntDc, and motors registered in gem.controllers.dc.FAMILIES), PMSM, SynRM, SCIM, "

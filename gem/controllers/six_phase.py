@@ -6,7 +6,8 @@ Model (:mod:`gem.physical_systems.six_phase`, ``ω_el = p omega``)::
     l_q di_sq/dt = u_sq - r_s i_sq - ω_el (l_d i_sd + psi_PM) l_y di_sy/dt = u_sy - r_s i_sy + ω_el l_x i_sx
 
 Four R-L loops with the rotational terms fed forward. x and y produce no torque: the torque and
-speed tasks hold them at 0.
+speed tasks hold them at 0. The reference vector ``(i_sd, i_sq, i_sx, i_sy)`` is shortened to the
+current limit's circle (with its margin): four references within their ranges can together exceed it.
 
 **Voltage limitation.** Each bridge's three-phase voltage vector is the ``αβ`` vector plus the
 (mirrored) ``xy`` vector, so ``|u_dq| + |u_xy| <= u_sup / √3`` keeps both within their inscribed
@@ -40,14 +41,18 @@ class SixPhaseCurrentController:
         motor: The six-phase PMSM.
         gains: Gains with columns ``(d, q, x, y)``.
         tau: Control period (s).
+        i_max: Largest amplitude of the current vector ``(i_sd, i_sq, i_sx, i_sy)`` in A: longer
+            references are shortened to it (four references each within ± nominal/limit can reach
+            1.2 × the limit together).
         anti_windup: See :class:`~gem.controllers.pi.PIController`.
         residual: The switching modulator's withheld voltage (``(batch, 6)``), or ``None``.
         band: Integration bands in A, or ``None``.
     """
 
-    def __init__(self, motor: Any, gains: PIGains, tau: float, anti_windup: str = "clamping", residual: Any = None,
-                 band: Any = None):
+    def __init__(self, motor: Any, gains: PIGains, tau: float, i_max: Any, anti_windup: str = "clamping",
+                 residual: Any = None, band: Any = None):
         self.motor, self.gains, self.tau, self.residual = motor, gains, tau, residual
+        self.i_max = np.asarray(i_max, float)
         self.pi = PIController(gains.kp, gains.ki, tau, anti_windup=anti_windup,
                                band=None if band is None else np.reshape(band, (-1, 1)))
         self.torque_saturation: np.ndarray | None = None
@@ -68,6 +73,8 @@ class SixPhaseCurrentController:
             flux = np.stack([*park(alpha, beta, eps), *park(x, y, -eps)], axis=1) * (u_sup * self.tau)[:, None]
             i = i + flux / np.stack(np.broadcast_arrays(m.l_d, m.l_q, m.l_x, m.l_y), axis=-1)
         ref = np.stack([sig.get(f"{n}_ref", np.zeros_like(eps)) for n in CURRENTS], axis=1)
+        length = np.sqrt(np.sum(ref**2, axis=1))
+        ref = ref * np.minimum(1.0, self.i_max / np.maximum(length, 1e-12))[:, None]
         err = ref - i
         ff = np.stack([-omega_el * m.l_q * i[:, 1], omega_el * (m.l_d * i[:, 0] + m.psi_PM),
                        omega_el * m.l_y * i[:, 3], -omega_el * m.l_x * i[:, 2]], axis=1)

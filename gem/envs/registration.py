@@ -147,7 +147,7 @@ def _build_motor(motor: str | Motor, motor_params, nominal_values, limit_values,
     if isinstance(motor, Motor):
         if motor_params or nominal_values or limit_values:
             raise ValueError("motor_params/nominal_values/limit_values go with a motor name, not a Motor instance")
-        return replace(motor, **options), MOTORS.get(type(motor).__name__)
+        return (replace(motor, **options) if options else motor), MOTORS.get(type(motor).__name__)
     if cls is None:
         raise ValueError(f"unknown motor {motor!r}; known: {sorted(MOTORS)} (or pass a Motor instance)")
     entry = MOTORS[motor]

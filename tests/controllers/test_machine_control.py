@@ -109,3 +109,21 @@ def test_dq_action_frame(motor):
     cols = [base.state_names.index(n) for n in base.reference_names if n != "i_e"]
     scale = np.max(np.abs(states_abc[:, cols]), axis=0)
     np.testing.assert_allclose(states[-200:, cols], states_abc[-200:, cols], atol=0.02 * scale.max())
+
+
+@pytest.mark.parametrize(("motor", "values"), [("SCIM", [0.709, 0.709]), ("SIXPMSM", [0.6, -0.6, 0.6, -0.6])])
+def test_references_beyond_the_current_circle_are_shortened(motor, values):
+    """Corners of the default reference ranges leave the current circle; the currents stay inside it."""
+    initial, options = None, {}
+    if motor == "SCIM":               # magnetised, so that the flux frame exists from the start
+        m = gem.make_task(motor).drive.motor
+        initial, options = {"i_salpha": 3.0, "psi_ralpha": m.l_m * 3.0}, {"flux_observer": True}
+    base, states, _, _ = run(f"gem/Cont-CC-{motor}-v0", 1000, initial,
+                                  reference=[ConstReference(value=v) for v in values], **options)
+    cols = [base.state_names.index(n) for n in base.reference_names]
+    norm = np.sqrt(np.sum((states[:, cols] / base.limits[cols]) ** 2, axis=1))
+    assert np.sqrt(np.sum(np.square(values))) > 1.0 and norm.max() <= 1.0
+    assert norm[-1] == pytest.approx(0.9, abs=0.01)           # held at the limit's circle with the 10 % margin
+    refs = np.array([v * base.limits[j] for v, j in zip(values, cols, strict=True)])
+    np.testing.assert_allclose(states[-1, cols] / np.linalg.norm(states[-1, cols]), refs / np.linalg.norm(refs),
+                               atol=0.02)                     # in the direction of the references

@@ -22,13 +22,20 @@ def zero_action(space):
 
 
 def overcurrent_state(env):
-    """An ``initial_state`` that violates the task's current constraint, or None."""
+    """An ``initial_state`` that violates the task's current constraint, or None.
+
+    The induction motors' constrained ``i_sd, i_sq`` are not ODE states: their stator-frame
+    ``i_salpha`` of the same length violates the constraint as well.
+    """
     u = env.unwrapped
     settable = u.drive.settable_names
     for c in u.task.constraints:
         for name in c.names:
+            limit = 3.0 * float(np.atleast_2d(u.limits)[0, u.drive.index[name]])
             if name in settable and name != "omega":
-                return name, 3.0 * float(np.atleast_2d(u.limits)[0, u.drive.index[name]])
+                return name, limit
+            if name in ("i_sd", "i_sq") and "i_salpha" in settable:
+                return "i_salpha", limit
     return None
 
 

@@ -164,13 +164,18 @@ class TorqueToCurrent:
 
     Args:
         convert: ``(Signals, torque) → {current: reference}``.
+        on_reset: ``reset(mask)`` of a conversion with a state (the induction motors' flux loop), or ``None``.
     """
 
-    def __init__(self, convert: Callable[[Signals, np.ndarray], dict]):
+    def __init__(self, convert: Callable[[Signals, np.ndarray], dict],
+                 on_reset: Callable[[np.ndarray | None], None] | None = None):
         self.convert = convert
+        self.on_reset = on_reset
 
     def reset(self, mask: np.ndarray | None = None) -> None:
-        """Stateless."""
+        """Resets the conversion's state, if it has one."""
+        if self.on_reset is not None:
+            self.on_reset(mask)
 
     def __call__(self, sig: Signals) -> None:
         """Sets ``<current>_ref`` for every current the conversion returns."""

@@ -10,10 +10,11 @@ import numpy as np
 from gem.controllers.cascade import CascadePolicy
 from gem.controllers.current import CurrentController, SpeedController, TorqueToCurrent
 from gem.controllers.dc import FAMILIES
-from gem.controllers.foc import DqFrameOutput, make_field_oriented
+from gem.controllers.foc import DqFrameOutput
+from gem.controllers.machines import make_ac_control
 from gem.controllers.modulation import ContinuousModulator, DeltaSigmaModulator
 from gem.controllers.signals import ObservationReader
-from gem.controllers.tuning import PIGains, current_loop, speed_loop
+from gem.controllers.tuning import current_loop, speed_loop, stack_gains
 
 
 @dataclass(frozen=True)
@@ -67,13 +68,6 @@ class Tuning:
             raise ValueError(f"prefilter must be > 0 speed-loop time constants or None, got {self.prefilter!r}")
 
 
-def _stack_gains(gains: list[PIGains]) -> PIGains:
-    """One column per loop: ``(n_loops,)`` or ``(num_envs, n_loops)``."""
-    def col(name):
-        return np.stack(np.broadcast_arrays(*[np.asarray(getattr(g, name), float) for g in gains]), axis=-1)
-    return PIGains(col("kp"), col("ki"), col("t_e"))
-
-
 def _by_name(drive, table: np.ndarray) -> dict[str, np.ndarray]:
     """``(num_envs, n_states)`` table → name → ``(num_envs,)`` column."""
     return {name: table[:, j] for name, j in drive.index.items()}
@@ -97,7 +91,7 @@ def _dc_current_control(drive, current_max, nominal, t_sigma: float, cfg: Tuning
     """The DC motor family's knowledge and its current loops; returns ``(family, stage, t_e)``."""
     family_cls = next(f for m, f in FAMILIES.items() if isinstance(drive.motor, m))
     family = family_cls(drive.motor, current_max, nominal, field_current=cfg.field_current, k_fw=cfg.k_fw)
-    gains = _stack_gains([current_loop(lp.inductance, lp.resistance, t_sigma, cfg.a_current, cfg.current_rule)
+    gains = stack_gains([current_loop(lp.inductance, lp.resistance, t_sigma, cfg.a_current, cfg.current_rule)
                           for lp in family.loops])
     outputs = [drive.motor.input_names.index(lp.voltage) for lp in family.loops]
     band = None if cfg.integration_band is None else cfg.integration_band * np.stack(
@@ -130,22 +124,25 @@ def make(env: Any, **tuning: Any) -> CascadePolicy:
     lim, nom = _by_name(drive, limits), _by_name(drive, drive.nominal(num_envs))
     current_max = _current_limit(cfg, drive, lim)
 
+    pre: list[Any] = []
     if isinstance(drive.motor, tuple(FAMILIES)):
         family, current, t_e = _dc_current_control(drive, current_max, nom, t_sigma, cfg, modulator)
     else:
-        family, current, t_e = make_field_oriented(drive, current_max, t_sigma, cfg, modulator.residual)
+        ac = make_ac_control(drive, current_max, nom, t_sigma, cfg, modulator.residual)
+        family, current, t_e, pre = ac.operating_point, ac.current, ac.t_e, ac.pre
         if getattr(task, "action_frame", "abc") == "dq":
-            modulator = DqFrameOutput()
+            modulator = DqFrameOutput(np.stack([lim[n] / lim["u_sup"] for n in drive.motor.dq_action_names], axis=-1))
 
-    stages: list[Any] = [current]
+    stages: list[Any] = [*pre, current]
     speed_gains = None
     if task.task in ("TC", "SC"):
-        stages.insert(0, TorqueToCurrent(family.current_references))
+        stages.insert(len(pre), TorqueToCurrent(family.current_references, getattr(family, "reset", None)))
     if task.task == "SC":
         speed_gains = speed_loop(drive.j_total, t_e, cfg.a_speed)
         t_f = None if cfg.prefilter is None else cfg.prefilter * np.asarray(speed_gains.t_e)
-        stages.insert(0, SpeedController(speed_gains, drive.tau, family.torque_range, cfg.anti_windup, current,
-                                         prefilter=t_f, inertia=None if t_f is None else drive.j_total))
+        stages.insert(len(pre), SpeedController(speed_gains, drive.tau, family.torque_range, cfg.anti_windup,
+                                                current, prefilter=t_f,
+                                                inertia=None if t_f is None else drive.j_total))
     info = {"task": task.task, "motor": type(drive.motor).__name__, "converter": conv.name,
             "tuning": cfg, "current_gains": getattr(current, "gains", None), "speed_gains": speed_gains}
     action_space = task.action_space if hasattr(task, "action_space") else conv.action_space

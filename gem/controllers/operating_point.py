@@ -54,21 +54,26 @@ class SynchronousOperatingPoint:
     """MTPA torque → current conversion with field weakening (see the module docstring).
 
     Args:
-        motor: PMSM or SynRM (``p, l_d, l_q, psi_p``).
+        motor: PMSM or SynRM (``p, l_d, l_q, psi_p``), or a motor with the same dq equations.
         i_max: Largest current amplitude in A (scalar or ``(num_envs,)``).
         k_fw: Share of the voltage limit the steady-state voltage may use.
         grid: Number of table points.
+        psi_p: Permanent-magnet flux (Wb); ``None``: the motor's ``psi_p`` (0 without one).
+        torque_scale: Torque per ``1.5 p (psi_p + (l_d - l_q) i_sd) i_sq``: 1 for three phases, 2 for
+            the six-phase PMSM (``3 p``).
     """
 
-    def __init__(self, motor, i_max, k_fw: float = 0.85, grid: int = 201):
+    def __init__(self, motor, i_max, k_fw: float = 0.85, grid: int = 201, psi_p: float | None = None,
+                 torque_scale: float = 1.0):
         self.p, self.l_d, self.l_q = motor.p, motor.l_d, motor.l_q
-        self.psi_p = getattr(motor, "psi_p", 0.0)
+        self.psi_p = getattr(motor, "psi_p", 0.0) if psi_p is None else psi_p
+        self.torque_scale = torque_scale
         self.k_fw = k_fw
         self.i_max = np.reshape(np.asarray(i_max, dtype=float), (-1,))
         amp = _column(i_max) * np.linspace(0.0, 1.0, grid)
         i_sd, i_sq = mtpa_currents(amp, _column(self.l_d), _column(self.l_q), _column(self.psi_p))
-        self.table_torque = dq_torque(i_sd, i_sq, _column(self.p), _column(self.l_d), _column(self.l_q),
-                                      _column(self.psi_p))
+        self.table_torque = torque_scale * dq_torque(i_sd, i_sq, _column(self.p), _column(self.l_d),
+                                                     _column(self.l_q), _column(self.psi_p))
         self.table_i_sd, self.table_i_sq = i_sd, i_sq
 
     def _flux_limit(self, sig: Signals) -> np.ndarray:
@@ -82,7 +87,7 @@ class SynchronousOperatingPoint:
         for _ in range(2):
             psi_d = np.sqrt(np.maximum(psi_max**2 - (self.l_q * i_sq) ** 2, 0.0))
             i_sd = clip(np.minimum(i_sd, (psi_d - self.psi_p) / self.l_d), -i_max, i_max)
-            k_t = 1.5 * self.p * (self.psi_p + (self.l_d - self.l_q) * i_sd)
+            k_t = 1.5 * self.torque_scale * self.p * (self.psi_p + (self.l_d - self.l_q) * i_sd)
             i_sq = t_abs / np.maximum(k_t, 1e-9)
             i_sq = np.minimum(i_sq, np.sqrt(np.maximum(i_max**2 - i_sd**2, 0.0)))
         return i_sd, np.minimum(i_sq, psi_max / self.l_q)
@@ -101,5 +106,5 @@ class SynchronousOperatingPoint:
         t_max = np.broadcast_to(self.table_torque[:, -1], shape)
         i_sd, i_sq = self._weaken(sig, t_max, np.broadcast_to(self.table_i_sd[:, -1], shape),
                                   np.broadcast_to(self.table_i_sq[:, -1], shape))
-        t = dq_torque(i_sd, i_sq, self.p, self.l_d, self.l_q, self.psi_p)
+        t = self.torque_scale * dq_torque(i_sd, i_sq, self.p, self.l_d, self.l_q, self.psi_p)
         return -t, t

@@ -119,3 +119,10 @@ def speed_loop(j_total, t_e_current, a: float = 4.0) -> PIGains:
         a: Design parameter (> 1).
     """
     return symmetrical_optimum(j_total, t_e_current, a)
+
+
+def stack_gains(gains: list[PIGains]) -> PIGains:
+    """Gains of several loops as one with a column per loop: ``(n_loops,)`` or ``(num_envs, n_loops)``."""
+    def col(name):
+        return np.stack(np.broadcast_arrays(*[np.asarray(getattr(g, name), float) for g in gains]), axis=-1)
+    return PIGains(col("kp"), col("ki"), col("t_e"))

@@ -26,9 +26,12 @@ from gem.envs.vector_env import GemVectorEnv
 from gem.physical_systems import converters as cv
 from gem.physical_systems.dc_motors import ExtExDc, PermExDc, SeriesDc, ShuntDc
 from gem.physical_systems.drive_system import DriveSystem
+from gem.physical_systems.eesm import EESM
+from gem.physical_systems.induction import DFIM, SCIM
 from gem.physical_systems.loads import ConstantSpeedLoad, MechanicalLoad, PolynomialStaticLoad
 from gem.physical_systems.motor import Motor
 from gem.physical_systems.noise import GaussianNoise
+from gem.physical_systems.six_phase import SIXPMSM
 from gem.physical_systems.supplies import IdealVoltageSupply
 from gem.physical_systems.synchronous import PMSM, SynRM
 
@@ -51,7 +54,8 @@ class MotorEntry:
         u_sup: Default DC-link voltage (V).
         sc_load: Load of the speed-control task (current/torque control hold a constant speed).
         constraints: Default constraints; ``None``: a limit on every reported current.
-        observed: Default observed quantities; ``None``: every physical state (GEM).
+        angle_features: Observe ``cos(epsilon), sin(epsilon)`` in place of the angle ``epsilon``
+            (else every physical state is observed, as GEM does).
         last_action: Append the previous action to observations by default.
         tc_speed: Speed (rad/s) held by the load in torque control.
         ref_ranges: Default normalised reference range per referenced state, where the generic
@@ -62,7 +66,7 @@ class MotorEntry:
     u_sup: float
     sc_load: Callable[[], MechanicalLoad]
     constraints: tuple | None = None
-    observed: tuple[str, ...] | None = None
+    angle_features: bool = False
     last_action: bool = False
     tc_speed: float = CONSTANT_SPEED
     ref_ranges: dict[str, tuple[float, float]] = field(default_factory=dict)
@@ -78,23 +82,54 @@ MOTORS: dict[str, MotorEntry] = {
     "ShuntDc": MotorEntry(ShuntDc, 60.0, lambda: PolynomialStaticLoad(a=0.05, b=0.01, c=0.0, j_load=1e-4),
                           tc_speed=230.0, ref_ranges={"torque": (0.0, 0.5), "omega": (0.0, 0.55)}),
 }
-_AC_OBSERVED = ("omega", "torque", "i_a", "i_b", "i_c", "i_sd", "i_sq", "u_a", "u_b", "u_c", "u_sd", "u_sq",
-                "cos(epsilon)", "sin(epsilon)", "u_sup")
 _AC_SC_LOAD = lambda: PolynomialStaticLoad(a=0.01, b=0.01, c=0.0, j_load=1e-5)  # noqa: E731
+
+
+def _ac(motor: type[Motor], u_sup: float, *constraints: Any, **kwargs: Any) -> MotorEntry:
+    """A three-phase (or six-phase) motor's row: GEM's speed-control load, cos/sin of the angle, last action."""
+    return MotorEntry(motor, u_sup, _AC_SC_LOAD, constraints=constraints, angle_features=True, last_action=True,
+                      **kwargs)
+
+
+_DQ = SquaredConstraint(("i_sd", "i_sq"))
 MOTORS.update({
-    "PMSM": MotorEntry(PMSM, 300.0, _AC_SC_LOAD, constraints=(SquaredConstraint(("i_sd", "i_sq")),),
-                       observed=_AC_OBSERVED, last_action=True),
-    "SynRM": MotorEntry(SynRM, 420.0, _AC_SC_LOAD, constraints=(SquaredConstraint(("i_sd", "i_sq")),),
-                        observed=_AC_OBSERVED, last_action=True),
+    "PMSM": _ac(PMSM, 300.0, _DQ),
+    "SynRM": _ac(SynRM, 420.0, _DQ),
+    "SCIM": _ac(SCIM, 420.0, _DQ),
+    # GEM supplies the DFIM (rated for a 720 V DC link) from 420 V: at the 100 rad/s of the current task the
+    # voltage holds a flux of about 0.7 Wb, i_sd = 2.3 A (0.26 of the limit)
+    "DFIM": _ac(DFIM, 420.0, _DQ, ref_ranges={"i_sd": (0.0, 0.25)}),
+    # the field holds at most u_sup / r_e = 12.8 A at 200 V (0.4 of the 25 A limit leaves room to move it), and
+    # with that field the torque reaches about 0.3 of the rating (computed for the rated 25 A); the heavy rotor
+    # (0.39 kg m²) accelerates at some 70 rad/s²: speed references near base speed that move slowly
+    "EESM": _ac(EESM, 200.0, _DQ, LimitConstraint(("i_e",)),
+                ref_ranges={"i_sd": (-0.5, 0.5), "i_sq": (-0.6, 0.6), "i_e": (0.0, 0.4), "torque": (-0.3, 0.3),
+                            "omega": (-0.1, 0.1)}),
+    "SIXPMSM": _ac(SIXPMSM, 300.0, SquaredConstraint(("i_sd", "i_sq", "i_sx", "i_sy"))),
 })
 """Motor families with registered ids. Three-phase motors observe ``cos(epsilon), sin(epsilon)``
 instead of the raw angle and the last action by default (what GEM users add with wrappers)."""
 
 
+def default_observed(state_names: Sequence[str], angle_features: bool) -> tuple[str, ...]:
+    """Every state, with ``epsilon`` replaced by ``cos(epsilon), sin(epsilon)`` if ``angle_features``."""
+    out: list[str] = []
+    for name in state_names:
+        out += ["cos(epsilon)", "sin(epsilon)"] if (name == "epsilon" and angle_features) else [name]
+    return tuple(out)
+
+
+CONVERTER_TOPOLOGIES = {1: cv.FOUR_QUADRANT, 2: cv.combine(cv.FOUR_QUADRANT, cv.FOUR_QUADRANT), 3: cv.B6_BRIDGE,
+                        4: cv.combine(cv.B6_BRIDGE, cv.FOUR_QUADRANT), 6: cv.combine(cv.B6_BRIDGE, cv.B6_BRIDGE)}
+"""Default converter by the motor's number of inputs, as GEM's: a 4QC (DC), two 4QCs (armature and field), a
+B6 bridge (three phases), a B6 bridge and a 4QC (EESM: stator and field), two B6 bridges (DFIM: stator and
+rotor; six-phase PMSM: both sets)."""
+
+
 def default_converter(motor: Motor, action_type: str, interlocking_time: float = 0.0, switch_drop: float = 0.0,
                       diode_drop: float = 0.0) -> cv.Converter:
-    """4QC for one input, two 4QCs for two (armature and field), a B6 bridge for three phases."""
-    topo = {1: cv.FOUR_QUADRANT, 2: cv.combine(cv.FOUR_QUADRANT, cv.FOUR_QUADRANT), 3: cv.B6_BRIDGE}
+    """The converter of :data:`CONVERTER_TOPOLOGIES` for the motor's inputs, continuous or finite."""
+    topo = CONVERTER_TOPOLOGIES
     n = len(motor.input_names)
     if n not in topo:
         raise ValueError(f"no default converter for a motor with {n} inputs; pass converter=")
@@ -102,15 +137,22 @@ def default_converter(motor: Motor, action_type: str, interlocking_time: float =
     return kind(topo[n], interlocking_time, switch_drop, diode_drop)
 
 
-def _build_motor(motor: str | Motor, motor_params, nominal_values, limit_values) -> tuple[Motor, MotorEntry | None]:
+def _build_motor(motor: str | Motor, motor_params, nominal_values, limit_values,
+                 flux_observer: bool) -> tuple[Motor, MotorEntry | None]:
+    options = {"flux_observer": True} if flux_observer else {}
+    cls = type(motor) if isinstance(motor, Motor) else MOTORS[motor].motor if motor in MOTORS else None
+    if options and cls is not None and "flux_observer" not in cls.option_names:
+        raise ValueError(f"flux_observer=True: {cls.__name__} has no rotor-flux observer (the induction motors "
+                         f"SCIM and DFIM have)")
     if isinstance(motor, Motor):
         if motor_params or nominal_values or limit_values:
             raise ValueError("motor_params/nominal_values/limit_values go with a motor name, not a Motor instance")
-        return motor, MOTORS.get(type(motor).__name__)
-    if motor not in MOTORS:
+        return (replace(motor, **options) if options else motor), MOTORS.get(type(motor).__name__)
+    if cls is None:
         raise ValueError(f"unknown motor {motor!r}; known: {sorted(MOTORS)} (or pass a Motor instance)")
     entry = MOTORS[motor]
-    return entry.motor.from_params(motor_params, nominal_values=nominal_values, limit_values=limit_values), entry
+    m = entry.motor.from_params(motor_params, nominal_values=nominal_values, limit_values=limit_values, **options)
+    return m, entry
 
 
 def _default_references(drive: DriveSystem, task: str, entry: MotorEntry | None) -> list[ReferenceGenerator]:
@@ -169,7 +211,7 @@ def make_task(motor: str | Motor = "SeriesDc", task: str = "SC", action_type: st
               reward: type[WeightedSumOfErrors] | WeightedSumOfErrors | None = None,
               randomize: Mapping[str, Any] | None = None,
               observed_states: Sequence[str] | None = None, last_action: bool | None = None,
-              action_frame: str = "abc", action_delay: int = 0) -> DriveTask:
+              action_frame: str = "abc", action_delay: int = 0, flux_observer: bool = False) -> DriveTask:
     """Builds a drive-control task; every argument has the default of the registered id.
 
     Args:
@@ -206,11 +248,13 @@ def make_task(motor: str | Motor = "SeriesDc", task: str = "SC", action_type: st
             distributions' centres).
         observed_states: Observed quantities (default: every state; cos/sin of the angle for AC).
         last_action: Append the previous action to observations.
-        action_frame: ``"abc"`` (converter action) or ``"dq"`` (rotor-frame voltage; continuous
-            three-phase ids only, see :class:`~gem.envs.task.DriveTask`).
+        action_frame: ``"abc"`` (converter action) or ``"dq"`` (the motor's rotor-frame voltages, rotor-flux
+            frame for induction motors; continuous AC ids only, see :class:`~gem.envs.task.DriveTask`).
         action_delay: Computation delay in control periods (GEM's ``DeadTimeProcessor``): the
             converter applies the action given that many steps earlier (see
             :class:`~gem.envs.task.DriveTask`).
+        flux_observer: Induction motors: append the rotor-flux states ``psi_abs, psi_angle`` (GEM's
+            ``FluxObserver``; see :mod:`gem.physical_systems.induction`).
     """
     if task not in TASKS:
         raise ValueError(f"unknown task {task!r}; choose from {TASKS}")
@@ -220,7 +264,8 @@ def make_task(motor: str | Motor = "SeriesDc", task: str = "SC", action_type: st
     u_sup = None if u_sup is None else arg.number("u_sup", u_sup, "> 0")
     interlocking_time = arg.number("interlocking_time", interlocking_time, ">= 0")
     m, entry = _build_motor(motor, arg.mapping("motor_params", motor_params),
-                            arg.mapping("nominal_values", nominal_values), arg.mapping("limit_values", limit_values))
+                            arg.mapping("nominal_values", nominal_values), arg.mapping("limit_values", limit_values),
+                            arg.flag("flux_observer", flux_observer))
     if u_sup is None:
         u_sup = entry.u_sup if entry else 60.0
     arg.instance("load", load, MechanicalLoad, "a load of gem.physical_systems (ConstantSpeedLoad, "
@@ -257,7 +302,7 @@ def make_task(motor: str | Motor = "SeriesDc", task: str = "SC", action_type: st
             (LimitConstraint(m.current_names),)
     observed = arg.names("observed_states", observed_states)
     if observed is None:
-        observed = entry.observed if entry and entry.observed else drive.state_names
+        observed = default_observed(drive.state_names, bool(entry and entry.angle_features))
     if isinstance(noise, Mapping):
         noise = GaussianNoise(dict(noise))
     elif noise is not None and not isinstance(noise, GaussianNoise):

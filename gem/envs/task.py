@@ -75,12 +75,15 @@ class DriveTask:
         last_action: Append the previous action to the observation.
         noise: Measurement noise on the observed states, or ``None``.
         task: ``"CC"``, ``"TC"`` or ``"SC"`` (informational).
-        action_frame: ``"abc"``: the converter's own action. ``"dq"`` (continuous B6 only): the
-            action is the normalised rotor-frame voltage ``(u_sd, u_sq)`` (scaled like the
-            ``u_sd``/``u_sq`` states, by 2/3 u_sup); the environment rotates it into the stator frame
-            with the rotor angle advanced by half a period (the mean angle of the coming period)
-            and modulates it onto the bridge, shortening vectors outside the bridge's voltage
-            hexagon (see :mod:`gem.physical_systems.modulation`).
+        action_frame: ``"abc"``: the converter's own action. ``"dq"`` (continuous converters of AC
+            motors): the action is the motor's rotor-frame voltages ``motor.dq_action_names``
+            (``u_sd, u_sq`` for PMSM, SynRM and SCIM, the latter in the rotor-flux frame; ``u_sd, u_sq,
+            u_e`` for the EESM; ``u_sd, u_sq, u_rd, u_rq`` for the DFIM; ``u_sd, u_sq, u_sx, u_sy`` for
+            the six-phase PMSM), each normalised like its state (dq voltages by 2/3 u_sup). The
+            environment turns them into the stator frame at the frame's angle advanced by half a
+            period (the mean angle of the coming period) and modulates them onto the bridges,
+            shortening vectors outside a bridge's voltage hexagon (``motor.dq_action``,
+            :mod:`gem.physical_systems.modulation`).
         randomized: Motor and load parameters drawn anew at every episode start (see
             :mod:`gem.envs.randomization`); the drive holds their centre values.
         action_delay: Computation delay in control periods: the converter applies the action given
@@ -110,9 +113,9 @@ class DriveTask:
         if self.action_frame not in ("abc", "dq"):
             raise ValueError(f"action_frame must be 'abc' or 'dq', got {self.action_frame!r}")
         if self.action_frame == "dq" and not (
-                isinstance(self.drive.converter.action_space, spaces.Box) and self.drive.motor.has_angle
-                and {"u_sd", "u_sq"} <= set(self.drive.state_names) and self.drive.converter.n_out == 3):
-            raise ValueError("action_frame='dq' needs a three-phase motor on a continuous B6 bridge")
+                isinstance(self.drive.converter.action_space, spaces.Box) and self.drive.motor.dq_action_names):
+            raise ValueError(f"action_frame='dq' needs an AC motor with rotor-frame voltage actions on a continuous "
+                             f"converter, got {type(self.drive.motor).__name__} on {self.drive.converter.name}")
         allowed = set(self.drive.state_names)
         if "epsilon" in allowed:
             allowed |= set(ANGLE_FEATURES)
@@ -127,9 +130,9 @@ class DriveTask:
 
     @property
     def action_space(self) -> spaces.Space:
-        """Single-environment action space (``Box(2)`` for ``action_frame="dq"``)."""
+        """Single-environment action space (``Box(len(motor.dq_action_names))`` for ``action_frame="dq"``)."""
         if self.action_frame == "dq":
-            return spaces.Box(-1.0, 1.0, (2,), dtype=np.float32)
+            return spaces.Box(-1.0, 1.0, (len(self.drive.motor.dq_action_names),), dtype=np.float32)
         return self.drive.converter.action_space
 
     @property

@@ -14,7 +14,6 @@ from gem.envs.kernel.runtime import StepArrays
 from gem.envs.random import EnvRandom
 from gem.envs.task import ANGLE_FEATURES, DriveTask, initial_values, normalised, observed_value
 from gem.physical_systems.drive_system import total_inertia
-from gem.physical_systems.modulation import dq_action_to_b6
 from gem.visualization import RENDER_FPS, RENDER_MODES, make_dashboard, render_dashboard
 
 NOISE_STREAM = 0x6E6F697365
@@ -309,7 +308,8 @@ class GemVectorEnv(VectorEnv):
     def _advance(self, action: np.ndarray) -> tuple[np.ndarray, ...]:
         """The NumPy step: physics, constraints, reward, references, observation."""
         noise = self.rnd.normal(1)[:, 0] if self.drive.load.random else None
-        applied = self._dq_to_legs(action) if self.task.action_frame == "dq" else action
+        applied = self.drive.dq_to_converter(self._state, action, (self.task.action_delay + 0.5) * self.drive.tau) \
+            if self.task.action_frame == "dq" else action
         if self.task.action_delay:
             applied = self._delayed(applied)
         state = self.drive.step(self._state, applied, noise)
@@ -342,16 +342,6 @@ class GemVectorEnv(VectorEnv):
             self.dashboard.close()
 
     # ------------------------------------------------------------------ helpers
-    def _dq_to_legs(self, action: np.ndarray) -> np.ndarray:
-        """Rotor-frame voltage action → B6 leg actions at the angle of the middle of the period it is applied in."""
-        drive, phys = self.drive, self._state.physical
-        motor = drive.motor
-        p = getattr(motor, motor.pole_pairs_param) if motor.pole_pairs_param else 1
-        advance = (self.task.action_delay + 0.5) * drive.tau
-        legs = dq_action_to_b6(action[:, 0], action[:, 1], phys[:, drive.index["epsilon"]], self._state.omega, p,
-                               advance, self._limits[:, drive.index["u_sd"]], self._limits[:, drive.index["u_sup"]])
-        return np.stack(legs, axis=1)
-
     def _delayed(self, applied: np.ndarray) -> np.ndarray:
         """The converter actions given ``action_delay`` steps ago; ``applied`` takes their place in the ring."""
         h = int(self._queue_head[0])

@@ -22,6 +22,8 @@ from gem.physical_systems.converters import (
 )
 from gem.physical_systems.dc_motors import ExtExDc, PermExDc, SeriesDc, ShuntDc
 from gem.physical_systems.drive_system import DriveState, DriveSystem, wrap_angle
+from gem.physical_systems.eesm import EESM
+from gem.physical_systems.induction import DFIM, SCIM, InductionMotor
 from gem.physical_systems.loads import (
     ConstantSpeedLoad,
     ExternalSpeedLoad,
@@ -31,6 +33,7 @@ from gem.physical_systems.loads import (
 )
 from gem.physical_systems.motor import Motor
 from gem.physical_systems.noise import GaussianNoise
+from gem.physical_systems.six_phase import SIXPMSM
 from gem.physical_systems.solvers import euler_step, rk4_step, scipy_step
 from gem.physical_systems.supplies import IdealVoltageSupply
 from gem.physical_systems.synchronous import PMSM, SynchronousMotor, SynRM, dq_torque, mtpa_currents
@@ -58,7 +61,8 @@ __all__ = [
     "FiniteOneQuadrantConverter", "FiniteTwoQuadrantConverter", "GaussianNoise",
     "IdealVoltageSupply", "MechanicalLoad", "Motor", "OrnsteinUhlenbeckLoad", "PermExDc",
     "PolynomialStaticLoad", "SeriesDc", "ShuntDc", "Topology", "euler_step", "rk4_step",
-    "scipy_step", "wrap_angle", "PMSM", "SynRM", "SynchronousMotor", "dq_torque", "mtpa_currents", "T23", "T32",
+    "scipy_step", "wrap_angle", "PMSM", "SynRM", "SCIM", "DFIM", "EESM", "SIXPMSM", "InductionMotor",
+    "SynchronousMotor", "dq_torque", "mtpa_currents", "T23", "T32",
     "abc_to_alphabeta", "abc_to_dq", "alphabeta_to_abc", "alphabeta_to_dq", "clarke", "dq_to_abc",
     "dq_to_alphabeta", "inverse_clarke", "inverse_park", "park",
 ]

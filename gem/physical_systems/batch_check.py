@@ -120,7 +120,8 @@ def check_batch_methods(motor: Motor, load: MechanicalLoad, supply: Any, tau: fl
     call_on_batch(name, "currents", lambda: motor.currents(x), motor.current_names, n)
     call_on_batch(name, "terminal_currents", lambda: motor.terminal_currents(x), motor.input_names, n)
     call_on_batch(name, "voltages", lambda: motor.voltages(u, x, x, tau), motor.voltage_names, n)
-    call_on_batch(name, "extras", lambda: motor.extras(x), motor.extra_names, n)
+    if motor.extra_names:           # a motor whose extras are an option (flux_observer) has none without it
+        call_on_batch(name, "extras", lambda: motor.extras(x), motor.extra_names, n)
     j_total = motor.j_rotor + load.j_load
     owner = type(load).__name__
     if load.prescribed:

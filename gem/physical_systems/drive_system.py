@@ -188,6 +188,8 @@ class DriveSystem:
                                  f"{type(self.load).__name__}")
             omega = given.copy()
         xm = self.motor.initial_ode_state(num_envs, initial)
+        if self.motor.has_angle:
+            xm[:, -1] = wrap_angle(xm[:, -1])
         x = np.concatenate([omega[:, None], xm], axis=1) if self.dynamic else xm
         state = DriveState(x=x, omega=omega, t=np.zeros(num_envs),
                            switch=self.converter.initial_switch_state(num_envs),
@@ -269,9 +271,19 @@ class DriveSystem:
         cols = [omega, motor.torque(xm1), *motor.currents(xm1), *motor.voltages(u_mean.T, xm0, xm1, self.tau)]
         if motor.has_angle:
             cols.append(xm1[-1])
-        cols += [u_sup, *motor.extras(xm1)]
+        cols += [u_sup, *(motor.extras(xm1) if motor.extra_names else ())]
         cols += [xm1[motor.ode_names.index(n)] for n in motor.ode_extra_names]
         return stack_columns(cols, omega.shape[0])
+
+    def dq_to_converter(self, state: DriveState, action: np.ndarray, advance: float) -> np.ndarray:
+        """Converter actions ``(num_envs, n_act)`` for normalised rotor-frame voltages (``motor.dq_action``).
+
+        ``advance`` (s): from ``state`` to the middle of the period the voltages are applied in.
+        """
+        xm = self._motor_part(state.x)
+        u_sup = self.supply_voltage(xm.shape[0])
+        cols = self.motor.dq_action(tuple(action.T), tuple(xm.T), state.omega, advance, u_sup)
+        return stack_columns(cols, xm.shape[0])
 
     def supply_current(self, state: DriveState, action: np.ndarray) -> np.ndarray:
         """Period-averaged supply current (A) the converter would draw for ``action`` now."""

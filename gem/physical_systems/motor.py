@@ -33,6 +33,38 @@ Column = Any
 Columns = Sequence[Column]
 
 
+def with_aliases(defaults: Mapping[str, float], given: Mapping[str, float],
+                 aliases: Mapping[str, tuple[str, ...]]) -> dict[str, float]:
+    """``defaults`` updated by ``given``; a given group entry applies to its states not named themselves.
+
+    ``aliases`` maps a group entry (GEM's ``"i"``) to the states it stands for.
+    """
+    out = {**defaults, **given}
+    for group, names in aliases.items():
+        if group in given:
+            out.update({name: given[group] for name in names if name not in given})
+    return out
+
+
+def check_pole_pairs(motor: Motor) -> None:
+    """Raises a ValueError unless ``motor.p`` is an integer; a scalar ``p`` becomes a Python ``int``."""
+    p = np.asarray(motor.p)
+    if np.any(p != np.round(p)):
+        raise ValueError(f"{type(motor).__name__}: parameter 'p' (pole pairs) must be a positive integer, "
+                         f"got {motor.p!r}")
+    if p.ndim == 0:
+        object.__setattr__(motor, "p", int(p))
+
+
+def voltage_ratings(u: float, voltage_names: tuple[str, ...]) -> dict[str, float]:
+    """GEM's voltage entries of a three-phase motor (``u`` and the phase voltages ``u/2``) and ``epsilon``.
+
+    They are accepted in ``limit_values``/``nominal_values`` so GEM's dicts work unchanged, but
+    only rate the machine: gem normalises voltages by what the converter can apply.
+    """
+    return {"u": u, **dict.fromkeys(voltage_names, u / 2), "epsilon": np.pi}
+
+
 @dataclass(frozen=True, kw_only=True)
 class Motor:
     """Base motor: names, parameter validation, limits and nominal values.
@@ -71,6 +103,23 @@ class Motor:
     """Parameters that must be >= 0."""
     default_nominal: ClassVar[dict[str, float]] = {}
     default_limits: ClassVar[dict[str, float]] = {}
+    rating_aliases: ClassVar[dict[str, tuple[str, ...]]] = {}
+    """Group entries of ``limit_values``/``nominal_values`` (GEM's ``"i"``) and the states they apply
+    to unless those are named themselves."""
+    torque_limit_current: ClassVar[str | None] = None
+    """``None``: the torque limit is the table's. ``"nominal"`` or ``"limit"``: unless given, the
+    torque limit is :meth:`max_torque` at the nominal or limit currents, and the nominal torque
+    :meth:`max_torque` at the nominal currents (at most the limit)."""
+
+    dq_action_names: ClassVar[tuple[str, ...]] = ()
+    """The voltages an ``action_frame="dq"`` action holds, normalised like those states (empty: the motor
+    has no such action); :meth:`dq_action` turns them into converter actions."""
+    option_names: ClassVar[tuple[str, ...]] = ()
+    """Boolean fields that switch a feature on (not physical parameters, e.g. ``flux_observer``)."""
+    internal_ode_names: ClassVar[tuple[str, ...]] = ()
+    """ODE states that the drive state shows in another form and does not report as they are (the
+    induction motors' stator-frame currents and rotor fluxes: as ``i_sd, i_sq`` and, with the flux
+    observer, ``psi_abs, psi_angle``)."""
 
     nominal_values: Mapping[str, float] | None = field(default=None, repr=False)
     limit_values: Mapping[str, float] | None = field(default=None, repr=False)
@@ -78,7 +127,10 @@ class Motor:
     def __post_init__(self) -> None:
         name = type(self).__name__
         check_names(self)
-        params = validated_fields(self, skip=("nominal_values", "limit_values"))
+        for option in self.option_names:
+            if not isinstance(getattr(self, option), (bool, np.bool_)):
+                raise ValueError(f"{name}: option {option!r} must be True or False, got {getattr(self, option)!r}")
+        params = validated_fields(self, skip=("nominal_values", "limit_values", *self.option_names))
         check_positive(name, params, self.positive_params)
         check_positive(name, params, self.nonnegative_params, strict=False)
         for label, keyword, given in (("nominal value", "nominal_values", self.nominal_values),
@@ -103,7 +155,7 @@ class Motor:
 
         Args:
             params: GEM ``motor_parameter`` dict, e.g. ``{"r_a": 16e-3, "l_a": 19e-6}``.
-            **kwargs: Further fields (``nominal_values``, ``limit_values``).
+            **kwargs: Further fields (``nominal_values``, ``limit_values``, options).
         """
         params = dict(params or {})
         check_known_keys(cls.__name__, params, cls.parameter_names())
@@ -112,7 +164,7 @@ class Motor:
     @classmethod
     def parameter_names(cls) -> tuple[str, ...]:
         """Names of the physical parameters (the dataclass fields but limits and nominal values)."""
-        return tuple(f.name for f in fields(cls) if f.name not in ("nominal_values", "limit_values"))
+        return tuple(f.name for f in fields(cls) if f.name not in ("nominal_values", "limit_values", *cls.option_names))
 
     @property
     def parameters(self) -> dict[str, Any]:
@@ -124,10 +176,12 @@ class Motor:
         """ODE states reported after ``u_sup`` and the :attr:`extra_names`, as they are.
 
         Every ODE state is part of the drive's state: the currents among ``current_names``, the
-        angle as ``epsilon``, and any other (a winding temperature, a flux) here, in
-        ``ode_names`` order. Each needs a limit (``default_limits`` or ``limit_values``).
+        angle as ``epsilon``, those shown otherwise (:attr:`internal_ode_names`), and any other (a
+        winding temperature, a flux) here, in ``ode_names`` order. Each needs a limit
+        (``default_limits`` or ``limit_values``).
         """
-        reported = set(self.current_names) | set(self.extra_names) | ({"epsilon"} if self.has_angle else set())
+        reported = set(self.current_names) | set(self.extra_names) | set(self.internal_ode_names) \
+            | ({"epsilon"} if self.has_angle else set())
         return tuple(n for n in self.ode_names if n not in reported)
 
     @property
@@ -137,13 +191,34 @@ class Motor:
 
     @property
     def limits(self) -> dict[str, float]:
-        """Limits by state name (SI): defaults updated by ``limit_values``."""
-        return {**self.default_limits, **(self.limit_values or {})}
+        """Limits by state name (SI): defaults updated by ``limit_values``.
+
+        See ``rating_aliases`` and ``torque_limit_current``.
+        """
+        return self._ratings()[0]
 
     @property
     def nominal(self) -> dict[str, float]:
-        """Nominal values by state name (SI): defaults updated by ``nominal_values``."""
-        return {**self.default_nominal, **(self.nominal_values or {})}
+        """Nominal values by state name (SI): defaults updated by ``nominal_values`` (as :attr:`limits`)."""
+        return self._ratings()[1]
+
+    def _ratings(self) -> tuple[dict[str, float], dict[str, float]]:
+        given_lim, given_nom = dict(self.limit_values or {}), dict(self.nominal_values or {})
+        limits = with_aliases(self.default_limits, given_lim, self.rating_aliases)
+        nominal = with_aliases(self.default_nominal, given_nom, self.rating_aliases)
+        if self.torque_limit_current is not None:
+            if "torque" not in given_lim:
+                limits["torque"] = self.max_torque(nominal if self.torque_limit_current == "nominal" else limits)
+            if "torque" not in given_nom:
+                nominal["torque"] = np.minimum(self.max_torque(nominal), limits["torque"])
+        return limits, nominal
+
+    def max_torque(self, ratings: Mapping[str, float]) -> float | np.ndarray:
+        """Largest steady-state torque (N·m) with the currents of ``ratings`` (limits or nominal values).
+
+        Needed where ``torque_limit_current`` is set.
+        """
+        raise NotImplementedError
 
     # ----------------------------------------------------------------- physics interface
     def derivative(self, x: Columns, u: Columns, omega: Column) -> tuple[Column, ...]:
@@ -188,6 +263,23 @@ class Motor:
         """
         return dict(zip(self.voltage_names, u_max.T, strict=True))
 
+    def dq_action(self, a: Columns, x: Columns, omega: Column, advance: float, u_sup: Column) -> tuple[Column, ...]:
+        """Continuous converter actions that apply the normalised rotor-frame voltages ``a`` over the next period.
+
+        Args:
+            a: One column per ``dq_action_names`` entry, in [-1, 1] (clipped).
+            x: ODE state columns at the start of the period.
+            omega: Mechanical speed (rad/s).
+            advance: Time (s) from the state ``x`` to the middle of the period the voltages are applied
+                in: ``tau/2``, or ``(k + 1/2) tau`` with a computation delay of ``k`` periods; the
+                frame's angle is advanced by it at the present speed.
+            u_sup: Supply voltage (V).
+
+        Returns:
+            One column per entry of the converter's continuous action.
+        """
+        raise NotImplementedError
+
     def extras(self, x: Columns) -> tuple[Column, ...]:
         """Values of ``extra_names`` (none by default)."""
         return ()
@@ -196,7 +288,7 @@ class Motor:
         """ODE state at reset: zeros, overridden by ``values`` (name -> (num_envs,) array).
 
         Motors whose ODE states are not the reported currents override this to accept the
-        reported names.
+        reported names. The drive wraps the angle ``epsilon`` afterwards.
         """
         x = np.zeros((num_envs, len(self.ode_names)))
         for j, name in enumerate(self.ode_names):
@@ -211,7 +303,7 @@ class Motor:
 
 
 NAME_SETS = ("ode_names", "current_names", "voltage_names", "input_names", "extra_names", "controlled_currents",
-             "nonnegative_states")
+             "nonnegative_states", "internal_ode_names")
 """The class variables of a motor that hold state names."""
 DRIVE_NAMES = ("omega", "torque", "u_sup")
 """States the drive itself reports (the load's speed, the torque, the supply voltage): not motor ODE states."""
@@ -230,7 +322,7 @@ def check_names(motor: Motor) -> None:
     cls = type(motor)
     name = cls.__name__
     for attr in NAME_SETS:
-        value = getattr(cls, attr)
+        value = getattr(motor, attr)      # the instance's: a name set may depend on an option (flux_observer)
         if isinstance(value, str) or not all(isinstance(v, str) for v in value):
             raise ValueError(f"{name}.{attr} must be a tuple of state names, e.g. ({value!r},) (mind the comma), "
                              f"got {value!r}")
@@ -251,8 +343,10 @@ def check_names(motor: Motor) -> None:
     if cls.has_angle and (not cls.ode_names or cls.ode_names[-1] != "epsilon"):
         raise ValueError(f"{name}: a motor with has_angle = True keeps 'epsilon' as its last ODE state, got "
                          f"ode_names = {cls.ode_names}")
-    if cls.extra_names and cls.extras is Motor.extras:
-        raise ValueError(f"{name}: extra_names {cls.extra_names} needs an extras(x) method that computes them "
+    if not set(cls.internal_ode_names) <= set(cls.ode_names):
+        raise ValueError(f"{name}.internal_ode_names {cls.internal_ode_names} must be ODE states ({cls.ode_names})")
+    if motor.extra_names and cls.extras is Motor.extras:
+        raise ValueError(f"{name}: extra_names {motor.extra_names} needs an extras(x) method that computes them "
                          "(ODE states need no entry in extra_names: they are reported by themselves)")
 
 

@@ -47,10 +47,12 @@ from typing import TYPE_CHECKING, ClassVar
 import numpy as np
 
 from gem.physical_systems.drive_system import wrap_angle
-from gem.physical_systems.motor import Column, Columns, Motor
-from gem.physical_systems.transforms import clarke, inverse_clarke, inverse_park, park
+from gem.physical_systems.modulation import dq_action_to_b6
+from gem.physical_systems.motor import Column, Columns, Motor, check_pole_pairs, voltage_ratings
+from gem.physical_systems.transforms import clarke, frame_average, inverse_clarke, inverse_park, park
 
 _CURRENTS = ("i_a", "i_b", "i_c", "i_sd", "i_sq")
+_VOLTAGES = ("u_a", "u_b", "u_c", "u_sd", "u_sq")
 _RPM = np.pi / 30.0
 
 
@@ -87,27 +89,10 @@ def dq_torque(i_sd: np.ndarray, i_sq: np.ndarray, p: np.ndarray | float, l_d: np
     return 1.5 * p * (psi_p + (l_d - l_q) * i_sd) * i_sq
 
 
-def _phase_currents(i_sd: Column, i_sq: Column, epsilon: Column) -> tuple[Column, Column, Column]:
+def phase_currents(i_sd: Column, i_sq: Column, epsilon: Column) -> tuple[Column, Column, Column]:
     """``i_a, i_b, i_c = T32 Q(ε) i_dq`` (a function, not a method: the compiled kernel calls it)."""
     i_alpha, i_beta = inverse_park(i_sd, i_sq, epsilon)
     return inverse_clarke(i_alpha, i_beta)
-
-
-def _with_current_alias(defaults: Mapping[str, float], given: Mapping[str, float]) -> dict:
-    """``defaults`` updated by ``given``, where a given ``"i"`` applies to every current not named."""
-    out = {**defaults, **given}
-    if "i" in given:
-        out.update({name: given["i"] for name in _CURRENTS if name not in given})
-    return out
-
-
-def _voltage_ratings(u: float) -> dict[str, float]:
-    """GEM's voltage entries (``u`` and the phase voltages ``u/2``) and ``epsilon``.
-
-    They are accepted in ``limit_values``/``nominal_values`` so GEM's dicts work unchanged, but
-    only rate the machine: gem normalises voltages by what the converter can apply.
-    """
-    return {"u": u, **dict.fromkeys(("u_a", "u_b", "u_c", "u_sd", "u_sq"), u / 2), "epsilon": np.pi}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -129,7 +114,8 @@ class SynchronousMotor(Motor):
     voltages, their normalisation and the torque limit: see the module docstring.
 
     A subclass sets the parameter defaults, ``default_nominal``, ``default_limits`` and
-    ``torque_limit_current``, and provides ``psi_p`` (a field or a property).
+    ``torque_limit_current`` (which ``"i"``, ``"nominal"`` or ``"limit"``, the default torque limit
+    is the MTPA torque of), and provides ``psi_p`` (a field or a property).
     """
 
     p: int
@@ -140,14 +126,14 @@ class SynchronousMotor(Motor):
 
     ode_names: ClassVar = ("i_sd", "i_sq", "epsilon")
     current_names: ClassVar = _CURRENTS
-    voltage_names: ClassVar = ("u_a", "u_b", "u_c", "u_sd", "u_sq")
+    voltage_names: ClassVar = _VOLTAGES
     input_names: ClassVar = ("u_a", "u_b", "u_c")
     controlled_currents: ClassVar = ("i_sd", "i_sq")
+    dq_action_names: ClassVar = ("u_sd", "u_sq")
     has_angle: ClassVar[bool] = True
     pole_pairs_param: ClassVar[str | None] = "p"
     positive_params: ClassVar = ("p", "r_s", "l_d", "l_q", "j_rotor")
-    torque_limit_current: ClassVar[str]
-    """Which ``"i"`` (``"nominal"`` or ``"limit"``) the default torque limit is the MTPA torque of."""
+    rating_aliases: ClassVar = {"i": _CURRENTS}
 
     if TYPE_CHECKING:  # provided by the subclass: a field (PMSM) or a property (SynRM)
         @property
@@ -157,12 +143,7 @@ class SynchronousMotor(Motor):
     def __post_init__(self) -> None:
         """Validates the parameters; the pole-pair number ``p`` must be an integer (a Python ``int`` if scalar)."""
         super().__post_init__()
-        p = np.asarray(self.p)
-        if np.any(p != np.round(p)):
-            raise ValueError(f"{type(self).__name__}: parameter 'p' (pole pairs) must be a positive "
-                             f"integer, got {self.p!r}")
-        if p.ndim == 0:
-            object.__setattr__(self, "p", int(p))
+        check_pole_pairs(self)
 
     # ----------------------------------------------------------------- physics (compiled: no self.<method>() calls)
     def derivative(self, x: Columns, u: Columns, omega: Column) -> tuple[Column, Column, Column]:
@@ -179,26 +160,28 @@ class SynchronousMotor(Motor):
         di_sq = (u_sq - self.r_s * i_sq - omega_el * (self.l_d * i_sd + self.psi_p)) / self.l_q
         return di_sd, di_sq, omega_el
 
+    def dq_action(self, a: Columns, x: Columns, omega: Column, advance: float, u_sup: Column) -> tuple[Column, ...]:
+        """B6 actions for ``(u_sd, u_sq) / (2/3 u_sup)`` (:func:`~gem.physical_systems.modulation.dq_action_to_b6`)."""
+        return dq_action_to_b6(a[0], a[1], x[2], omega, self.p, advance, (2.0 / 3.0) * u_sup, u_sup)
+
     def torque(self, x: Columns) -> Column:
         """T = 1.5 p (psi_p + (l_d - l_q) i_sd) i_sq."""
         return dq_torque(x[0], x[1], self.p, self.l_d, self.l_q, self.psi_p)
 
     def currents(self, x: Columns) -> tuple[Column, ...]:
         """``i_a, i_b, i_c, i_sd, i_sq``."""
-        return (*_phase_currents(x[0], x[1], x[2]), x[0], x[1])
+        return (*phase_currents(x[0], x[1], x[2]), x[0], x[1])
 
     def terminal_currents(self, x: Columns) -> tuple[Column, Column, Column]:
         """Phase currents ``i_a, i_b, i_c = T32 Q(ε) i_dq``."""
-        return _phase_currents(x[0], x[1], x[2])
+        return phase_currents(x[0], x[1], x[2])
 
     def voltages(self, u: Columns, x_start: Columns, x_end: Columns, tau: float) -> tuple[Column, ...]:
         """``u_a, u_b, u_c`` as applied and the period-averaged ``u_sd, u_sq`` (module docstring)."""
         eps0 = x_start[-1]
-        d_eps = wrap_angle(x_end[-1] - eps0)
         u_alpha, u_beta = clarke(u[0], u[1], u[2])
-        u_sd, u_sq = park(u_alpha, u_beta, eps0 + 0.5 * d_eps)
-        shrink = np.sinc(d_eps / (2.0 * np.pi))     # np.sinc(x) = sin(πx)/(πx)
-        return u[0], u[1], u[2], u_sd * shrink, u_sq * shrink
+        u_sd, u_sq = frame_average(u_alpha, u_beta, eps0, wrap_angle(x_end[-1] - eps0))
+        return u[0], u[1], u[2], u_sd, u_sq
 
     # ----------------------------------------------------------------- NumPy only
     def voltage_limits(self, u_max: np.ndarray) -> dict[str, np.ndarray]:
@@ -206,35 +189,10 @@ class SynchronousMotor(Motor):
         u_vec = (4.0 / 3.0) * np.max(u_max, axis=1)
         return {"u_a": u_max[:, 0], "u_b": u_max[:, 1], "u_c": u_max[:, 2], "u_sd": u_vec, "u_sq": u_vec}
 
-    def initial_ode_state(self, num_envs: int, values: Mapping[str, np.ndarray]) -> np.ndarray:
-        """``i_sd, i_sq, epsilon`` at reset: zeros overridden by ``values``; epsilon is wrapped."""
-        x = super().initial_ode_state(num_envs, values)
-        x[:, 2] = wrap_angle(x[:, 2])
-        return x
-
-    @property
-    def limits(self) -> dict[str, float]:
-        """Limits by state name (SI); see the module docstring for ``"i"`` and the torque limit."""
-        return self._limits_and_nominal()[0]
-
-    @property
-    def nominal(self) -> dict[str, float]:
-        """Nominal values by state name (SI); see the module docstring."""
-        return self._limits_and_nominal()[1]
-
-    def _limits_and_nominal(self) -> tuple[dict[str, float], dict[str, float]]:
-        given_lim, given_nom = dict(self.limit_values or {}), dict(self.nominal_values or {})
-        limits = _with_current_alias(self.default_limits, given_lim)
-        nominal = _with_current_alias(self.default_nominal, given_nom)
-        if "torque" not in given_lim:
-            i_ref = (nominal if self.torque_limit_current == "nominal" else limits)["i"]
-            limits["torque"] = dq_torque(*mtpa_currents(i_ref, self.l_d, self.l_q, self.psi_p),
-                                         self.p, self.l_d, self.l_q, self.psi_p)
-        if "torque" not in given_nom:       # MTPA torque at the nominal current, within the limit
-            mtpa = dq_torque(*mtpa_currents(nominal["i"], self.l_d, self.l_q, self.psi_p),
-                             self.p, self.l_d, self.l_q, self.psi_p)
-            nominal["torque"] = np.minimum(mtpa, limits["torque"])
-        return limits, nominal
+    def max_torque(self, ratings: Mapping[str, float]) -> float | np.ndarray:
+        """Maximum-torque-per-ampere torque at the current ``ratings["i"]`` (the module docstring)."""
+        return dq_torque(*mtpa_currents(ratings["i"], self.l_d, self.l_q, self.psi_p),
+                         self.p, self.l_d, self.l_q, self.psi_p)
 
     def max_torque_per_ampere(self, torque: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
         """Smallest-current ``(i_sd, i_sq)`` producing ``torque`` (N·m), batched.
@@ -295,9 +253,9 @@ class PMSM(SynchronousMotor):
     nonnegative_params: ClassVar = ("psi_p",)
     torque_limit_current: ClassVar[str] = "nominal"
     default_nominal: ClassVar = {"omega": 3000 * _RPM, "torque": 160.61, "i": 240.0,
-                                 **dict.fromkeys(_CURRENTS, 240.0), **_voltage_ratings(300.0)}
+                                 **dict.fromkeys(_CURRENTS, 240.0), **voltage_ratings(300.0, _VOLTAGES)}
     default_limits: ClassVar = {"omega": 4000 * _RPM, "torque": 160.61, "i": 400.0,
-                                **dict.fromkeys(_CURRENTS, 400.0), **_voltage_ratings(300.0)}
+                                **dict.fromkeys(_CURRENTS, 400.0), **voltage_ratings(300.0, _VOLTAGES)}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -330,9 +288,9 @@ class SynRM(SynchronousMotor):
 
     torque_limit_current: ClassVar[str] = "limit"
     default_nominal: ClassVar = {"omega": 3000 * _RPM, "torque": 5.832, "i": 10.0,
-                                 **dict.fromkeys(_CURRENTS, 10.0), **_voltage_ratings(80.0)}
+                                 **dict.fromkeys(_CURRENTS, 10.0), **voltage_ratings(80.0, _VOLTAGES)}
     default_limits: ClassVar = {"omega": 4300 * _RPM, "torque": 5.832, "i": 18.0,
-                                **dict.fromkeys(_CURRENTS, 18.0), **_voltage_ratings(80.0)}
+                                **dict.fromkeys(_CURRENTS, 18.0), **voltage_ratings(80.0, _VOLTAGES)}
 
     @property
     def psi_p(self) -> float:

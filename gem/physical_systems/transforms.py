@@ -17,8 +17,8 @@ so ``dq = Q(-ε) T23 abc`` and ``abc = T32 Q(ε) dq``, with ``ε`` the electrica
 ``T32 T23`` projects onto the zero-sum plane: ``alphabeta_to_abc(abc_to_alphabeta(x))`` returns
 ``x`` minus its mean.
 
-The column functions (:func:`clarke`, :func:`inverse_clarke`, :func:`park`, :func:`inverse_park`)
-take and return the components separately (arrays or scalars), the form motor equations use.
+The column functions (:func:`clarke`, :func:`inverse_clarke`, :func:`park`, :func:`inverse_park`,
+:func:`frame_average`) take and return the components separately (arrays or scalars), the form motor equations use.
 The array functions work on arrays whose *last* axis holds the components (3 for abc, 2 for
 αβ/dq); the leading axes (usually ``(num_envs,)``) are kept. Angles have the leading shape.
 """
@@ -55,6 +55,23 @@ def inverse_park(d, q, epsilon):
     """Column form of ``Q(ε)``: ``(alpha, beta)`` from ``d, q`` at the electrical angle ``epsilon``."""
     cos, sin = np.cos(epsilon), np.sin(epsilon)
     return cos * d - sin * q, sin * d + cos * q
+
+
+def frame_average(alpha, beta, angle0, d_angle):
+    """Period average of a stator-frame vector held constant, seen from a frame that turns uniformly.
+
+    Column form. The frame turns from ``angle0`` by ``d_angle`` (rad, ``|d_angle| < π``) during the
+    period; the average of ``Q(-angle) (alpha, beta)`` over the arc is the vector at the mid-period
+    angle, shortened by the averaging::
+
+        sinc(d_angle / 2) · Q(-(angle0 + d_angle/2)) · (alpha, beta)       sinc(x) = sin(x) / x
+
+    For ``d_angle → 0`` this is the plain Park transform at ``angle0``.
+    """
+    half = 0.5 * d_angle
+    d, q = park(alpha, beta, angle0 + half)
+    shrink = np.sinc(half * (1.0 / np.pi))          # np.sinc(x) = sin(πx)/(πx)
+    return d * shrink, q * shrink
 
 
 def _columns(x: np.ndarray, n: int) -> tuple:

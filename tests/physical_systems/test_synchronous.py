@@ -90,7 +90,7 @@ def test_unknown_limit_name_raises():
 
 # ------------------------------------------------------------------ class structure
 SHARED = ("__post_init__", "derivative", "torque", "currents", "terminal_currents", "voltages", "voltage_limits",
-          "initial_ode_state", "limits", "nominal", "max_torque_per_ampere")
+          "max_torque", "max_torque_per_ampere")
 
 
 @pytest.mark.parametrize("cls", [PMSM, SynRM])
@@ -106,7 +106,7 @@ def test_shared_members_are_written_in_the_base_class_body(cls):
         assert inspect.getsource(fn) in base_source, name
         assert fn.__doc__, name
     names = ("ode_names", "current_names", "voltage_names", "input_names", "controlled_currents", "has_angle",
-             "pole_pairs_param", "positive_params")
+             "pole_pairs_param", "positive_params", "rating_aliases")
     assert set(names) <= set(vars(SynchronousMotor)) and not set(names) & set(vars(cls))
     assert cls.has_angle and cls.pole_pairs_param == "p"
     assert [f.name for f in fields(cls)] == ["nominal_values", "limit_values", "p", "l_d", "l_q", "j_rotor", "r_s",

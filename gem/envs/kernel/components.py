@@ -20,17 +20,16 @@ from gem.envs.references import clip, elapsed
 from gem.envs.task import DriveTask, cos_epsilon, normalised, observed_value, one_hot, sin_epsilon
 from gem.physical_systems.drive_system import total_inertia, wrap_angle
 from gem.physical_systems.loads import interpolated_speed, speed_derivative
-from gem.physical_systems.modulation import dq_action_to_b6
 from gem.physical_systems.motor import Motor
 from gem.physical_systems.solvers import TABLEAUS, combine, substep
 
-MOTOR_OPTIONAL = ("currents", "terminal_currents", "voltages", "extras")
+MOTOR_OPTIONAL = ("currents", "terminal_currents", "voltages", "extras", "dq_action")
 """Motor methods with a default in :class:`Motor`: called only where the motor overrides them."""
 
 SHARED = {"wrap_angle": wrap_angle, "combine": combine, "substep": substep, "speed_derivative": speed_derivative,
           "interpolated_speed": interpolated_speed, "uniform": normal_to_uniform, "gauss": standard_normal,
           "observed_value": observed_value, "normalised": normalised, "cos_epsilon": cos_epsilon,
-          "sin_epsilon": sin_epsilon, "one_hot": one_hot, "dq_action_to_b6": dq_action_to_b6,
+          "sin_epsilon": sin_epsilon, "one_hot": one_hot,
           "total_inertia": total_inertia, "clip": clip, "elapsed": elapsed}
 """Functions of gem's modules that every kernel may call, by their name in the generated source."""
 
@@ -129,7 +128,7 @@ class TaskComponents:
         for name, fn in self.functions.items():
             if name.startswith("m_"):
                 out[f"v_{name[2:]}"] = toolchain.jit_function(fn, vector)
-            elif name.startswith(("cv_", "l_speed", "dq_action_to_b6")):     # the converter loop's
+            elif name.startswith(("cv_", "l_speed")):     # the converter loop's
                 out[f"v_{name}"] = toolchain.jit_function(fn, vector)
         out["v_gauss"] = toolchain.jit_function(standard_normal, vector)
         out.update({f"{name}T": type(p) for name, p in self.params.items()})

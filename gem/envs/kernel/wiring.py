@@ -196,16 +196,11 @@ class Wiring(TaskWiring):
 
     def _gathered(self) -> dict[str, tuple[int, list[str]]]:
         """What :meth:`_gather` copies into rows of ``S``: name → (first row, source expressions)."""
-        drive, task = self.task.drive, self.task
-        n_act = len(drive.converter.topology.action_low) if task.action_frame != "dq" else 2
-        out = {"w0": ["W[i]"], "act": [f"A[i, {k}]" for k in range(n_act)]}
-        if task.action_frame == "dq":
-            idx = drive.index
-            out["lim"] = [f"LIM[i, {idx['u_sd']}]", f"LIM[i, {idx['u_sup']}]"]
+        out = {"w0": ["W[i]"], "act": [f"A[i, {k}]" for k in range(self.task.action_space.shape[0])]}
         return {name: (self.rows(name, len(exprs)), exprs) for name, exprs in out.items()}
 
     def _gather(self, src: Source) -> None:
-        """Loop 1a body: environment ``i``'s state, speed, action (and dq limits) into scratch rows."""
+        """Loop 1a body: environment ``i``'s state, speed and action into scratch rows."""
         for j in range(self.kx):
             src(f"x = X[i, {j}]")
             src(f"SX0[{j}, i] = x")
@@ -233,24 +228,20 @@ class Wiring(TaskWiring):
             for j, name in enumerate(xs):
                 src(f"{name} = SX0[{j}, i]")
             act = [f"S[{rows['act'][0] + k}, i]" for k in range(rows["act"][1])]
-            lim = [f"S[{rows['lim'][0] + k}, i]" for k in range(2)] if "lim" in rows else []
         else:
             src("w0 = W[i]")
             for j, name in enumerate(xs):
                 src(f"{name} = X[i, {j}]")
-            n_act = 2 if task.action_frame == "dq" else len(topo.tables) if conv.finite else len(topo.action_low)
+            n_act = len(topo.tables) if task.discrete_action else task.action_space.shape[0]
             act = [f"A[i, {k}]" for k in range(n_act)]
-            lim = [f"LIM[i, {drive.index[n]}]" for n in ("u_sd", "u_sup")] if task.action_frame == "dq" else []
         xm = xs[self.kx - self.km:]
         src(f"xm0 = {tup(xm)}")
         if "m_terminal_currents" in self.parts.functions:
             src(f"ito = {'v_' if soa else 'm_'}terminal_currents(MP, xm0)")
         else:
             src(f"ito = {tup(xm[:n_out])}")
-        if task.action_frame == "dq":
-            pole_pairs = drive.motor.pole_pairs_param
-            pp = f"MP.{pole_pairs}" if pole_pairs in self.constants.params["MP"]._fields else "1.0"
-            src(f"act = {fn}dq_action_to_b6({act[0]}, {act[1]}, {xm[-1]}, w0, {pp}, advance, {lim[0]}, {lim[1]})")
+        if task.action_frame == "dq":         # the motor's rotor-frame voltages -> converter actions
+            src(f"act = {'v_' if soa else 'm_'}dq_action(MP, {tup(act)}, xm0, w0, advance, u_sup)")
         else:
             src(f"act = {tup(act)}")
         if task.action_delay:       # apply the action given `delay` steps ago; this one waits in its place

@@ -1,6 +1,9 @@
-"""DDPG hyper-parameters per task, chosen so that the agent learns within the stated budget.
+"""Hyper-parameters of Stable-Baselines3 agents per algorithm and task, and how they were chosen.
 
-Why these numbers (measured on ``gem/Cont-CC-SeriesDc-v0`` on a 2-core CPU; see the README):
+Algorithms: DDPG, TD3, SAC and PPO on continuous-action (``Cont``) ids, DQN and PPO on
+switching (``Finite``) ids. :func:`preset_for` picks the preset of an algorithm for an id.
+
+Why the DDPG numbers (measured on ``gem/Cont-CC-SeriesDc-v0`` on a 2-core CPU; see the README):
 
 - **Discount.** In current and torque control an action shows its effect on the *next* state,
   which the reward compares with the reference, so tracking is nearly a greedy problem.
@@ -17,8 +20,13 @@ Why these numbers (measured on ``gem/Cont-CC-SeriesDc-v0`` on a 2-core CPU; see 
 - **Episodes** are shorter in training than in evaluation, so the start-up transient from zero
   current, the largest errors of an episode, is seen more often.
 - **Exploration.** Gaussian noise with sigma = 0.1 of the action range (SB3's usual choice; not tuned).
-- **Checkpoints.** DDPG does not improve monotonically; the validation callback keeps the best
+- **Checkpoints.** Agents do not improve monotonically; the validation callback keeps the best
   checkpoint, and the comparison evaluates that one.
+
+The TD3, SAC, PPO and DQN presets carry the same task-dependent choices (discount, training
+episode length, batch of environments) over from DDPG, with the algorithms' usual settings
+otherwise; how far each got is in the benchmark page of the docs (``docs/rl_benchmark.rst``),
+which also says which algorithm × id was not run.
 """
 
 from __future__ import annotations
@@ -27,26 +35,29 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+CONTINUOUS_ALGOS = ("DDPG", "TD3", "SAC", "PPO")
+"""Algorithms for ``Cont`` ids (``Box`` actions)."""
+FINITE_ALGOS = ("DQN", "PPO")
+"""Algorithms for ``Finite`` ids (``Discrete``/``MultiDiscrete`` actions; SB3's DQN takes ``Discrete`` only)."""
+ALGOS = ("DDPG", "TD3", "SAC", "PPO", "DQN")
+
 
 @dataclass(frozen=True)
-class DDPGPreset:
-    """Everything needed to train DDPG on one task.
+class AgentPreset:
+    """Everything needed to train one Stable-Baselines3 algorithm on one task.
 
     Attributes:
         timesteps: Default training budget (transitions, all environments together).
+        algo: ``"DDPG"``, ``"TD3"``, ``"SAC"``, ``"PPO"`` or ``"DQN"``.
         num_envs: Environments collecting in parallel.
         train_episode_steps: Truncation horizon during training (``None``: the id's).
         gamma: Discount factor (also passed to the environment for the violation reward).
-        learning_rate: Adam learning rate of actor and critic.
-        net_arch: Hidden layer sizes of actor and critic.
-        buffer_size: Replay buffer capacity.
-        batch_size: Minibatch size.
-        learning_starts: Transitions collected with random actions before learning.
-        train_freq: Vector steps between updates.
-        gradient_steps: Gradient steps per update.
-        noise: ``"normal"`` or ``"ou"`` (Ornstein-Uhlenbeck) exploration noise.
-        noise_sigma: Standard deviation of the exploration noise (action units).
-        tau: Polyak coefficient of the target networks.
+        learning_rate: Adam learning rate.
+        net_arch: Hidden layer sizes of the networks.
+        noise: Exploration noise of DDPG and TD3: ``"normal"`` or ``"ou"`` (Ornstein-Uhlenbeck);
+            ``None`` for the other algorithms.
+        noise_sigma: Standard deviation of that noise (action units).
+        sb3: Further keyword arguments of the SB3 class (e.g. ``buffer_size``, ``n_steps``).
         env_kwargs: Extra task arguments for training and evaluation (e.g. ``last_action``).
         eval_freq: Transitions between validations of the current policy (best model kept).
         eval_episodes: Validation episodes.
@@ -54,77 +65,120 @@ class DDPGPreset:
     """
 
     timesteps: int
+    algo: str = "DDPG"
     num_envs: int = 8
     train_episode_steps: int | None = None
     gamma: float = 0.99
     learning_rate: float = 1e-3
     net_arch: tuple[int, ...] = (64, 64)
-    buffer_size: int = 200_000
-    batch_size: int = 256
-    learning_starts: int = 1_000
-    train_freq: int = 1
-    gradient_steps: int = 4
-    noise: str = "normal"
+    noise: str | None = "normal"
     noise_sigma: float = 0.1
-    tau: float = 0.005
+    sb3: Mapping[str, Any] = field(default_factory=dict)
     env_kwargs: Mapping[str, Any] = field(default_factory=dict)
     eval_freq: int = 5_000
     eval_episodes: int = 4
     note: str = ""
 
     def __post_init__(self) -> None:
-        if self.noise not in ("normal", "ou"):
-            raise ValueError(f"noise must be 'normal' or 'ou', got {self.noise!r}")
+        if self.algo not in ALGOS:
+            raise ValueError(f"algo must be one of {list(ALGOS)}, got {self.algo!r}")
+        if self.algo in ("DDPG", "TD3") and self.noise not in ("normal", "ou"):
+            raise ValueError(f"{self.algo}: noise must be 'normal' or 'ou', got {self.noise!r}")
+        if self.algo not in ("DDPG", "TD3") and self.noise is not None:
+            raise ValueError(f"{self.algo} takes no action noise (noise={self.noise!r}); pass noise=None")
         if not 0.0 <= self.gamma < 1.0:
             raise ValueError(f"gamma must be in [0, 1), got {self.gamma!r}")
-        for name in ("num_envs", "batch_size", "buffer_size", "train_freq", "eval_freq", "eval_episodes"):
+        for name in ("num_envs", "eval_freq", "eval_episodes"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)!r}")
         if self.timesteps < 0:
             raise ValueError(f"timesteps must be >= 0, got {self.timesteps!r}")
 
-    def with_overrides(self, **kwargs: Any) -> DDPGPreset:
+    def with_overrides(self, **kwargs: Any) -> AgentPreset:
         """Copy with fields replaced (``None`` values are ignored)."""
         return replace(self, **{k: v for k, v in kwargs.items() if v is not None})
 
 
-FAST_LOOP = DDPGPreset(
-    timesteps=60_000, num_envs=8, train_episode_steps=500, gamma=0.5, learning_rate=1e-3,
-    eval_freq=6_000, eval_episodes=4,
-    note="current/torque control: about 2 min on one CPU core; the best checkpoint typically tracks "
-         "within a few percent of the PI cascade",
-)
-"""Current and torque control: fast electrical loop, nearly greedy tracking."""
+OFF_POLICY = {"buffer_size": 200_000, "batch_size": 256, "learning_starts": 1_000, "train_freq": 1,
+              "gradient_steps": 4, "tau": 0.005}
+"""Replay settings shared by DDPG, TD3 and SAC (4 gradient steps per vector step of 8 environments)."""
+SPEED_OFF_POLICY = {**OFF_POLICY, "buffer_size": 1_000_000, "learning_starts": 5_000}
 
-SPEED_LOOP = DDPGPreset(
-    timesteps=300_000, num_envs=8, train_episode_steps=2_000, gamma=0.99, learning_rate=1e-3,
-    buffer_size=1_000_000, learning_starts=5_000, gradient_steps=4, eval_freq=25_000, eval_episodes=2,
+FAST_LOOP = AgentPreset(
+    timesteps=60_000, num_envs=8, train_episode_steps=500, gamma=0.5, learning_rate=1e-3, sb3=OFF_POLICY,
+    eval_freq=6_000, eval_episodes=4,
+    note="current/torque control: about 2 min on one CPU core",
+)
+"""DDPG, current and torque control: fast electrical loop, nearly greedy tracking."""
+
+SPEED_LOOP = AgentPreset(
+    timesteps=300_000, num_envs=8, train_episode_steps=2_000, gamma=0.99, learning_rate=1e-3, sb3=SPEED_OFF_POLICY,
+    eval_freq=25_000, eval_episodes=2,
     note="speed control (the paper's experiment): a longer budget, about 8 min on one CPU core; "
          "gamma 0.99 (0.95 learned more erratically)",
 )
-"""Speed control: the mechanical loop integrates torque over hundreds of steps."""
+"""DDPG, speed control: the mechanical loop integrates torque over hundreds of steps."""
 
-BY_TASK: dict[str, DDPGPreset] = {"CC": FAST_LOOP, "TC": FAST_LOOP, "SC": SPEED_LOOP}
-BY_ID: dict[str, DDPGPreset] = {}
-"""Per-id overrides of :data:`BY_TASK` (ids not listed use their task's preset)."""
+PPO_FAST = AgentPreset(
+    timesteps=300_000, algo="PPO", num_envs=16, train_episode_steps=500, gamma=0.5, learning_rate=3e-4,
+    noise=None, sb3={"n_steps": 256, "batch_size": 512, "n_epochs": 10, "gae_lambda": 0.9},
+    eval_freq=20_000, note="PPO, current/torque control: on-policy, needs more transitions than DDPG",
+)
+PPO_SPEED = replace(PPO_FAST, timesteps=1_000_000, train_episode_steps=2_000, gamma=0.99,
+                    sb3={"n_steps": 1_024, "batch_size": 1_024, "n_epochs": 10, "gae_lambda": 0.95},
+                    eval_freq=50_000, eval_episodes=2, note="PPO, speed control")
+DQN_FAST = AgentPreset(
+    timesteps=200_000, algo="DQN", num_envs=8, train_episode_steps=1_000, gamma=0.5, learning_rate=5e-4,
+    noise=None, sb3={"buffer_size": 200_000, "batch_size": 256, "learning_starts": 1_000, "train_freq": 1,
+                     "gradient_steps": 2, "target_update_interval": 1_000, "exploration_fraction": 0.2,
+                     "exploration_final_eps": 0.02},
+    eval_freq=20_000, eval_episodes=2, note="DQN, switching converter (tau = 10 µs): one switching state per period",
+)
+DQN_SPEED = replace(DQN_FAST, timesteps=1_000_000, train_episode_steps=20_000, gamma=0.999, eval_freq=100_000,
+                    note="DQN, speed control at tau = 10 µs: 100,000 steps per second of drive time")
+
+PRESETS: dict[tuple[str, str, str], AgentPreset] = {}
+"""``(algo, converter kind "Cont"/"Finite", task "CC"/"TC"/"SC") -> preset``."""
+for _task in ("CC", "TC", "SC"):
+    _fast = _task != "SC"
+    _ddpg = FAST_LOOP if _fast else SPEED_LOOP
+    PRESETS["DDPG", "Cont", _task] = _ddpg
+    PRESETS["TD3", "Cont", _task] = replace(_ddpg, algo="TD3", note=f"TD3 with the DDPG settings ({_ddpg.note})")
+    PRESETS["SAC", "Cont", _task] = replace(_ddpg, algo="SAC", noise=None,
+                                            note=f"SAC with the DDPG settings ({_ddpg.note})")
+    PRESETS["PPO", "Cont", _task] = PPO_FAST if _fast else PPO_SPEED
+    PRESETS["PPO", "Finite", _task] = replace(PPO_FAST if _fast else PPO_SPEED,
+                                              train_episode_steps=1_000 if _fast else 20_000)
+    PRESETS["DQN", "Finite", _task] = DQN_FAST if _fast else DQN_SPEED
+
+BY_ID: dict[tuple[str, str], AgentPreset] = {}
+"""Per-``(algo, id)`` overrides of :data:`PRESETS`."""
 
 
-def preset_for(env_id: str) -> DDPGPreset:
-    """The DDPG preset of a gem id.
+def preset_for(env_id: str, algo: str = "DDPG") -> AgentPreset:
+    """The preset of ``algo`` for a gem id.
 
     Args:
-        env_id: ``gem/Cont-{CC,TC,SC}-{Motor}-v0``.
+        env_id: ``gem/{Cont,Finite}-{CC,TC,SC}-{Motor}-v0``.
+        algo: One of :data:`ALGOS`.
 
     Raises:
-        ValueError: For switching (``Finite``) ids, whose discrete actions DDPG cannot produce,
-            or ids that do not follow gem's naming.
+        ValueError: Unknown algorithm, an id that does not follow gem's naming, or an algorithm
+            that cannot produce the id's actions (DDPG/TD3/SAC on ``Finite``, DQN on ``Cont``).
     """
-    if env_id in BY_ID:
-        return BY_ID[env_id]
+    if algo not in ALGOS:
+        raise ValueError(f"unknown algorithm {algo!r}; choose from {list(ALGOS)}")
+    if (algo, env_id) in BY_ID:
+        return BY_ID[algo, env_id]
     parts = env_id.removeprefix("gem/").split("-")
-    if len(parts) != 4 or parts[1] not in BY_TASK:
-        raise ValueError(f"cannot derive a DDPG preset from {env_id!r}; expected gem/Cont-{{CC,TC,SC}}-<Motor>-v0")
-    if parts[0] != "Cont":
-        raise ValueError(f"{env_id!r} has discrete (switching) actions; DDPG needs a continuous action space: "
-                         f"use gem/Cont-{parts[1]}-{parts[2]}-v0")
-    return BY_TASK[parts[1]]
+    if len(parts) != 4 or parts[0] not in ("Cont", "Finite") or parts[1] not in ("CC", "TC", "SC"):
+        raise ValueError(f"cannot derive a preset from {env_id!r}; "
+                         "expected gem/{Cont,Finite}-{CC,TC,SC}-<Motor>-v0")
+    kind, task, motor = parts[:3]
+    if (algo, kind, task) not in PRESETS:
+        if kind == "Finite":
+            raise ValueError(f"{env_id!r} has discrete (switching) actions; {algo} needs a continuous action "
+                             f"space: use gem/Cont-{task}-{motor}-v0, or {' / '.join(FINITE_ALGOS)}")
+        raise ValueError(f"{algo} needs discrete actions; {env_id!r} has continuous actions: "
+                         f"use gem/Finite-{task}-{motor}-v0, or {' / '.join(CONTINUOUS_ALGOS)}")
+    return PRESETS[algo, kind, task]

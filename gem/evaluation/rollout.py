@@ -19,6 +19,7 @@ import numpy as np
 
 from gem.evaluation.episodes import EnvSpec, unit_of
 from gem.evaluation.policies import PolicyLike, build_policy
+from gem.physical_systems.converters import Converter
 
 
 @dataclass
@@ -37,6 +38,8 @@ class Rollout:
         violated: ``(T, n)`` the step ended beyond a limit of the task's constraints.
         valid: ``(T, n)`` the step belongs to the episode (false after a numerical failure).
         predict_seconds: Wall time spent in ``predict`` for the whole batch.
+        converter: The drive's converter (for control effort and switching frequency).
+        action_frame: ``"abc"`` (converter actions) or ``"dq"`` (rotor-frame voltage actions).
     """
 
     reference_names: tuple[str, ...]
@@ -50,6 +53,8 @@ class Rollout:
     violated: np.ndarray
     valid: np.ndarray
     predict_seconds: float
+    converter: Converter | None = None
+    action_frame: str = "abc"
 
     @property
     def steps(self) -> int:
@@ -121,7 +126,8 @@ def rollout(policy: PolicyLike, spec: EnvSpec, n_episodes: int = 10, seed: int =
         rewards[t] = np.where(alive, reward, 0.0)
         alive &= ~(bad | terminated)
     return Rollout(tuple(env.reference_names), tuple(unit_of(r) for r in env.reference_names), env.tau,
-                   limits[:, cols], refs, states, actions, rewards, violated, valid, spent)
+                   limits[:, cols], refs, states, actions, rewards, violated, valid, spent, env.drive.converter,
+                   task.action_frame)
 
 
 def latency(policy: PolicyLike, spec: EnvSpec, steps: int = 200, seed: int = 0) -> float:

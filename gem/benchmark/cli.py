@@ -8,7 +8,10 @@ id is scored on the same seeded evaluation and step-response episodes. Writes to
 * ``summary.md`` / ``summary.csv``: mean ± std over seeds, also printed,
 * ``curves_<id>.png``: validation steady-tracking RMSE against env steps and wall time,
 * ``steps_<id>.png``: one reference step of every policy (seed 0 of the agents),
-* ``runs/<algo>/<id>/seed<s>/``: models and training logs of each run.
+* ``runs/<algo>/<id>/seed<s>/``: models and training logs of each run, and ``result.pkl``, its
+  row and rollouts (``--resume`` reuses them, so a stopped benchmark continues where it stopped).
+
+``results.csv`` is rewritten after every job of a sequential run.
 
 ::
 
@@ -52,6 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ray", action="store_true",
                    help="run the jobs in parallel on Ray (needs `pip install ray`; without Ray installed this "
                         "option is an error, and without the option the jobs run one after another)")
+    p.add_argument("--resume", action="store_true",
+                   help="reuse the results of jobs that finished in an earlier run with the same --out "
+                        "(each job saves result.pkl in its folder); run only the others")
     p.add_argument("--progress", action="store_true", help="training progress bars")
     return p
 
@@ -100,24 +106,40 @@ def _check(p: argparse.ArgumentParser, args: argparse.Namespace) -> tuple[list[t
     return pairs, env_kwargs, out
 
 
-def _run_all(jobs: list, use_ray: bool, level: float) -> list:
-    """Runs the jobs sequentially, or as Ray tasks of one CPU each."""
+def _run_all(jobs: list, done: list, use_ray: bool, level: float, out: Path) -> list:
+    """Runs the jobs not ``done`` sequentially (rewriting ``results.csv`` after each), or as Ray tasks of one CPU each.
+
+    Args:
+        jobs: All jobs.
+        done: Per job, its result from an earlier run (``--resume``) or ``None``.
+        use_ray: Run on Ray.
+        level: PI-level factor.
+        out: Output folder.
+    """
     from gem.benchmark.jobs import run_job
+    from gem.benchmark.report import add_ratios, write_results
 
-    if not use_ray:
-        results = []
-        for k, job in enumerate(jobs, 1):
-            print(f"[{k}/{len(jobs)}] {job.algo} on {job.env_id}" + (f", seed {job.seed}" if job.algo != "PI cascade"
-                                                                       else ""), flush=True)
-            results.append(run_job(job, level))
-            print(f"    steady RMSE {results[-1].row['steady_rmse']:.4g}, {results[-1].row['wall_seconds']} s",
-                  flush=True)
+    results = list(done)
+    todo = [k for k, r in enumerate(results) if r is None]
+    print(f"{len(todo)} of {len(jobs)} jobs to run", flush=True)
+    if use_ray and todo:
+        import ray
+
+        ray.init(ignore_reinit_error=True)
+        remote = ray.remote(num_cpus=1)(run_job)
+        for k, r in zip(todo, ray.get([remote.remote(jobs[k], level) for k in todo]), strict=True):
+            results[k] = r
         return results
-    import ray
-
-    ray.init(ignore_reinit_error=True)
-    remote = ray.remote(num_cpus=1)(run_job)
-    return ray.get([remote.remote(job, level) for job in jobs])
+    for n, k in enumerate(todo, 1):
+        job = jobs[k]
+        print(f"[{n}/{len(todo)}] {job.algo} on {job.env_id}" + (f", seed {job.seed}" if job.algo != "PI cascade"
+                                                                   else ""), flush=True)
+        results[k] = run_job(job, level)
+        print(f"    steady RMSE {results[k].row['steady_rmse']:.4g}, {results[k].row['wall_seconds']} s", flush=True)
+        rows = [dict(r.row) for r in results if r is not None]
+        add_ratios(rows)
+        write_results(out / "results.csv", rows)  # partial results stay readable if the run is stopped
+    return results
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -127,7 +149,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = p.parse_args(argv)
     pairs, env_kwargs, out = _check(p, args)
 
-    from gem.benchmark.jobs import PI, Job, short_id
+    from gem.benchmark.jobs import PI, Job, load_result, short_id
     from gem.benchmark.report import add_ratios, plot_curves, plot_steps, summary_rows, write_results, write_summary
 
     common: dict[str, Any] = {"env_kwargs": env_kwargs, "eval_episodes": args.eval_episodes,
@@ -138,7 +160,11 @@ def main(argv: Sequence[str] | None = None) -> int:
              for env_id, algo in pairs for seed in range(args.seeds)]
     print(f"{len(jobs)} jobs ({len(args.ids)} PI evaluations, {len(jobs) - len(args.ids)} trainings) "
           f"{'on Ray' if args.ray else 'one after another'}; output in {out}", flush=True)
-    results = _run_all(jobs, args.ray, args.pi_level)
+    try:
+        done = [load_result(job) if args.resume else None for job in jobs]
+    except ValueError as exc:
+        p.error(f"--resume: {exc}")
+    results = _run_all(jobs, done, args.ray, args.pi_level, out)
     rows = [r.row for r in results]
     add_ratios(rows)
     write_results(out / "results.csv", rows)

@@ -9,6 +9,7 @@ the figures of the sequential run.
 
 from __future__ import annotations
 
+import pickle
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -30,6 +31,8 @@ STEP_AMPLITUDE = 0.5
 """Square-wave amplitude as a fraction of the half-width of the reference range."""
 STEP_SEED = 30_000
 """Seed of the step-response episodes."""
+RESULT_FILE = "result.pkl"
+"""A finished job's row and rollouts, in its folder."""
 
 
 def short_id(env_id: str) -> str:
@@ -170,4 +173,25 @@ def run_job(job: Job, pi_level: float = 1.2) -> JobResult:
                    best_timesteps=result.best_timesteps, steps_to_pi_level=reached[0],
                    seconds_to_pi_level=reached[1])
     row["wall_seconds"] = round(time.perf_counter() - tic, 1)
-    return JobResult(row, ro, steps)
+    result = JobResult(row, ro, steps)
+    job.out.mkdir(parents=True, exist_ok=True)
+    with (job.out / RESULT_FILE).open("wb") as fh:
+        pickle.dump({"job": job, "result": result}, fh)
+    return result
+
+
+def load_result(job: Job) -> JobResult | None:
+    """The result an earlier run of the same job saved in its folder, or ``None``.
+
+    Raises:
+        ValueError: The folder holds the result of a different job (other settings).
+    """
+    path = job.out / RESULT_FILE
+    if not path.exists():
+        return None
+    with path.open("rb") as fh:
+        saved = pickle.load(fh)  # noqa: S301 - written by run_job in the user's own output folder
+    if saved["job"] != job:
+        raise ValueError(f"{path} holds the result of another job ({saved['job']}); use another --out or "
+                         "the same options")
+    return saved["result"]

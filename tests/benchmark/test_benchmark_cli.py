@@ -36,6 +36,16 @@ def test_smoke_run_writes_results_summary_and_figures(tmp_path, capsys):
     assert "| Cont-CC-SeriesDc-v0 | DDPG | 2 |" in capsys.readouterr().out
     assert json.loads((out / "run.json").read_text())["seeds"] == 2
 
+    # a stopped or finished run continues with --resume: nothing is trained again, the rows are the same
+    args = ["--ids", "gem/Cont-CC-SeriesDc-v0", "--algos", "DDPG", "--seeds", "2", "--timesteps", "96",
+            "--out", str(out), *SHORT, "--resume"]
+    assert cli.main(args) == 0
+    assert "0 of 3 jobs to run" in capsys.readouterr().out
+    assert _rows(out / "results.csv") == rows
+    with pytest.raises(SystemExit):
+        cli.main([*args[:7], "100", *args[8:]])  # another budget: the saved jobs do not match
+    assert "holds the result of another job" in capsys.readouterr().err
+
 
 def test_every_policy_runs_the_same_episodes(tmp_path):
     kwargs = {"env_kwargs": {"max_episode_steps": 200}, "eval_episodes": 2, "step_episodes": 1}

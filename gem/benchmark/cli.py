@@ -64,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _check(p: argparse.ArgumentParser, args: argparse.Namespace) -> tuple[list[tuple[str, str]], dict, Path]:
     """Validates everything that can fail before a job starts; returns the (id, algo) pairs to train."""
+    import gymnasium as gym
+
     from gem.agents import preset_for
     from gem.evaluation import resolve
     from gem.evaluation.episodes import parse_env_kwargs
@@ -83,7 +85,7 @@ def _check(p: argparse.ArgumentParser, args: argparse.Namespace) -> tuple[list[t
     pairs = []
     for env_id in args.ids:
         try:
-            resolve(env_id, env_kwargs).task()
+            task = resolve(env_id, env_kwargs).task()
         except (ValueError, TypeError) as exc:
             p.error(f"--ids {env_id}: {exc}")
         for algo in args.algos:
@@ -91,6 +93,9 @@ def _check(p: argparse.ArgumentParser, args: argparse.Namespace) -> tuple[list[t
                 preset_for(env_id, algo)
             except ValueError:
                 continue  # the algorithm does not fit the id's actions: not run
+            if algo == "DQN" and not isinstance(task.action_space, gym.spaces.Discrete):
+                print(f"DQN skipped on {env_id}: SB3's DQN needs a Discrete action, not {task.action_space}")
+                continue
             pairs.append((env_id, algo))
     if args.ray:
         try:

@@ -57,6 +57,17 @@ def test_every_policy_runs_the_same_episodes(tmp_path):
     assert np.ptp(pi.steps.references[..., 0]) == 0 and np.ptp(pi.steps.references[..., 1]) > 0  # i_sq steps
 
 
+def test_each_id_runs_the_algorithms_that_fit_its_actions(tmp_path, capsys):
+    p = cli.build_parser()
+    args = p.parse_args(["--ids", "gem/Finite-CC-ExtExDc-v0", "gem/Finite-CC-PMSM-v0", "gem/Cont-TC-PMSM-v0",
+                         "--out", str(tmp_path)])
+    pairs, _, _ = cli._check(p, args)
+    assert pairs == [("gem/Finite-CC-ExtExDc-v0", "PPO"), ("gem/Finite-CC-PMSM-v0", "PPO"),
+                     ("gem/Finite-CC-PMSM-v0", "DQN")] + [("gem/Cont-TC-PMSM-v0", a) for a in ("DDPG", "TD3", "SAC",
+                                                                                                "PPO")]
+    assert "DQN skipped on gem/Finite-CC-ExtExDc-v0" in capsys.readouterr().out  # MultiDiscrete actions
+
+
 def test_step_episodes_keep_the_id_reference_range():
     refs = step_spec(resolve("gem/Cont-SC-SeriesDc-v0")).task().references
     default = resolve("gem/Cont-SC-SeriesDc-v0").task().references

@@ -186,7 +186,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     (out / "run.json").write_text(json.dumps({
         "argv": list(sys.argv[1:] if argv is None else argv), "ids": args.ids, "algos": args.algos,
         "seeds": args.seeds, "timesteps": args.timesteps, "env_kwargs": env_kwargs, "pi_level": args.pi_level,
-        "ray": args.ray, "wall_seconds": round(time.perf_counter() - t0, 1),
+        "ray": args.ray, "jobs_run": sum(d is None for d in done), "jobs_reused": sum(d is not None for d in done),
+        "job_wall_seconds": round(sum(r.row["wall_seconds"] for r in results), 1),
+        "wall_seconds": round(time.perf_counter() - t0, 1),
         "date_utc": time.strftime("%Y-%m-%d %H:%M", time.gmtime())}, indent=2) + "\n")
     print((out / "summary.md").read_text())
     print(f"total {time.perf_counter() - t0:.0f} s; results in {out}")

@@ -11,7 +11,7 @@ import numpy as np
 from matplotlib.figure import Figure  # no pyplot: the user's backend is left alone
 
 from gem.benchmark.jobs import PI, short_id, stepped_state
-from gem.evaluation import Rollout, rollout_steps
+from gem.evaluation import Rollout, rollout_steps, step_response
 from gem.evaluation.plots import COLORS, read_validations, save_figure
 
 RESULT_COLUMNS = (
@@ -142,7 +142,11 @@ def plot_curves(env_id: str, logs: Mapping[tuple[str, int], Path], path: Path, l
 
 
 def plot_steps(env_id: str, rollouts: Mapping[str, Rollout], path: Path, episode: int = 0) -> Path:
-    """The first reference step inside ``episode`` of the step-response episodes, for each policy."""
+    """The first reference step inside ``episode`` of the step-response episodes, for each policy.
+
+    The time axis ends at three times the longest settling time of the policies that settled
+    (the whole step if none did).
+    """
     first = next(iter(rollouts.values()))
     state = stepped_state(first.reference_names)
     j = first.reference_names.index(state)
@@ -157,8 +161,15 @@ def plot_steps(env_id: str, rollouts: Mapping[str, Rollout], path: Path, episode
         sel = slice(k - 1, end)
         t = 1e3 * (first.time[sel] - first.time[k - 1])
         ax.plot(t, ref[sel], "k--", lw=1.2, label="reference")
+        settled = []
         for (name, ro), color in zip(rollouts.items(), COLORS * 4, strict=False):
-            ax.plot(t, ro.states[sel, episode, j], color=color, lw=1.0, label=name)
+            y = ro.states[sel, episode, j]
+            ax.plot(t, y, color=color, lw=1.0, label=name)
+            if np.all(np.isfinite(y)) and y[0] != ref[k]:
+                settled.append(1e3 * step_response(first.time[sel], y, ref[k])["settling_time"])
+        finite = [s for s in settled if np.isfinite(s)]
+        if finite:
+            ax.set_xlim(t[0], min(t[-1], max(3 * max(finite), 10 * (t[1] - t[0]))))
         ax.set_xlabel("time since the step [ms]")
     else:
         ax.text(0.5, 0.5, "no reference step inside this episode", transform=ax.transAxes, ha="center")

@@ -40,7 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = argparse.ArgumentParser(prog="gem-benchmark", description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--ids", nargs="+", default=list(DEFAULT_IDS), help="gem ids (default: the suite above)")
+    p.add_argument("--ids", nargs="+", default=list(DEFAULT_IDS),
+                   help="gem ids (default: DC current and speed control, PMSM current, torque and speed "
+                        f"control, switching DC and PMSM current control: {' '.join(DEFAULT_IDS)})")
     p.add_argument("--algos", nargs="+", default=list(ALGOS), choices=ALGOS,
                    help="algorithms (default: all; each id runs those that fit its actions)")
     p.add_argument("--seeds", type=int, default=3, help="training seeds 0..N-1 per algorithm and id (default: 3)")

@@ -34,7 +34,7 @@ import numpy as np
 
 import gem
 import gem.controllers
-from gem.evaluation import control_effort, current_ripple, torque_current
+from gem.evaluation import current_ripple, current_rms, torque_current
 
 
 def score(env_id: str, num_envs: int, episodes: float, seed: int, max_steps: int | None) -> dict:
@@ -74,7 +74,7 @@ def score(env_id: str, num_envs: int, episodes: float, seed: int, max_steps: int
             start = done
         n = steps * num_envs
         ripple = np.array([current_ripple(currents[:m, e:e + 1], 1.0, base.tau)[0] for e, m in enumerate(first_end)])
-        effort = np.array([control_effort(currents[:m, e:e + 1], 1.0)[0] for e, m in enumerate(first_end)])
+        effort = np.array([current_rms(currents[:m, e:e + 1], 1.0)[0] for e, m in enumerate(first_end)])
         row.update(rmse=float(np.sqrt(sq_err / (n * len(ref_cols)))), reward=reward_sum / n, steps=n,
                    ripple=float(np.mean(ripple)), ripple_max=float(np.max(ripple)), effort=float(np.mean(effort)))
         venv.close()

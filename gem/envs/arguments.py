@@ -42,11 +42,11 @@ def check_keywords(given: Iterable[str], valid: Iterable[str], vector: bool) -> 
         return
     hints = []
     for k in unknown:
-        close = difflib.get_close_matches(k, valid, n=1, cutoff=0.6)
+        close = difflib.get_close_matches(k, valid, n=2, cutoff=0.6)     # e.g. u_supply: supply or u_sup
         if k in VECTOR_ONLY and not vector:
             hints.append(f"{k!r} is an option of vector environments (gym.make_vec / gem.make_vec_env)")
         elif close:
-            hints.append(f"did you mean {close[0]!r} instead of {k!r}?")
+            hints.append(f"did you mean {' or '.join(map(repr, close))} instead of {k!r}?")
     raise TypeError(f"unknown keyword argument(s) {unknown}" + (f" ({'; '.join(hints)})" if hints else "")
                     + f"; valid keywords: {', '.join(valid)}")
 

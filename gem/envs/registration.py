@@ -327,7 +327,17 @@ def _supply(supply: Any, u_sup: float | None, default: float) -> Any:
     """The drive's supply: the ideal ``u_sup`` (default), or ``supply`` (an RC supply's missing voltage: ``u_sup``)."""
     if supply is None:
         return IdealVoltageSupply(u_nominal=default if u_sup is None else u_sup)
-    if not isinstance(supply, SUPPLIES) and not all(hasattr(supply, a) for a in ("state_names", "voltage")):
+    if isinstance(supply, Mapping):         # GEM's form: the ideal supply's keyword arguments
+        known = ("u_nominal",)
+        if set(supply) - set(known):
+            raise ValueError(f"supply={dict(supply)!r}: a dict gives the ideal supply's arguments {list(known)}; "
+                             "pass RCVoltageSupply(...) or ThreePhaseRectifierSupply(...) for the others")
+        supply = IdealVoltageSupply(u_nominal=arg.number("supply['u_nominal']", supply.get("u_nominal", default),
+                                                         "> 0"))
+    if isinstance(supply, (int, float)) and not isinstance(supply, bool):
+        raise ValueError(f"supply={supply!r} is a number: give the DC-link voltage as u_sup={supply!r}")
+    if isinstance(supply, type) or not (isinstance(supply, SUPPLIES) or all(
+            hasattr(supply, a) for a in ("state_names", "voltage"))):
         hint = f" (an instance: {supply.__name__}(...))" if isinstance(supply, type) else ""
         raise ValueError(f"supply must be a supply of gem.physical_systems (IdealVoltageSupply, RCVoltageSupply, "
                          f"ThreePhaseRectifierSupply), got {supply!r}{hint}")

@@ -93,10 +93,10 @@ def test_rc_link_droop_and_recovery_after_a_load_step(compiled):
     np.testing.assert_allclose(states[:, j_i], ref[:, 0], rtol=2e-5)      # RK4 at tau = tau_a / 10
     np.testing.assert_allclose(states[:, j_u], ref[:, 1], rtol=2e-6)
     droop = u0 - states[99, j_u]
-    assert droop > 0.1 * u0                                 # the link visibly droops under the load
+    assert droop > 0.3 * u0                                 # the link visibly droops under the load
     t = base.tau * np.arange(1, 101)                        # no supply current with the action 0: pure recovery
     np.testing.assert_allclose(states[100:, j_u], u0 - droop * np.exp(-t / (r * c)), rtol=2e-8)
-    # the period-held link voltage against the continuously coupled model: within 0.3 % of u_0
+    # the period-held link voltage against the continuously coupled model (33 % droop): within 0.3 % of u_0
     continuous = _hold_reference(actions, base.tau, 1.0, 1e-3, u0, r, c, hold=False)
     assert np.max(np.abs(states[:, j_u] - continuous[:, 1])) < 3e-3 * u0
 
@@ -113,7 +113,7 @@ def test_bridge_voltage_closed_forms():
 def test_rectifier_mean_voltage_is_the_bridge_mean():
     """Continuous conduction into a locked motor: mean(u_sup) = 3√2/π U_LL - 2 r_line mean(i) (the inductance
     carries no mean voltage, the capacitor no mean current), ≈ 3√2/π U_LL at this small line resistance."""
-    u_ll, r_line = 44.0, 0.01
+    u_ll, r_line = 44.0, 0.002
     sup = ThreePhaseRectifierSupply(u_nominal=u_ll, r_line=r_line, l_line=5e-3, c=1e-3, phase=0.2)
     env = gym.make("gem/Cont-CC-PermExDc-v0", supply=sup, **{**LOCKED, "motor_params": {"r_a": 4.0, "l_a": 1e-2}})
     env.reset(seed=0)
@@ -123,8 +123,8 @@ def test_rectifier_mean_voltage_is_the_bridge_mean():
     u_mean, i_mean = tail[:, base.state_names.index("u_sup")].mean(), tail[:, base.state_names.index("i")].mean()
     ideal = 3 * np.sqrt(2) / np.pi * u_ll
     assert i_mean > 10.0
-    assert u_mean == pytest.approx(ideal - 2 * r_line * i_mean, rel=2e-4)
-    assert u_mean == pytest.approx(ideal, rel=5e-3)
+    assert u_mean == pytest.approx(ideal - 2 * r_line * i_mean, rel=1e-5)
+    assert u_mean == pytest.approx(ideal, rel=2e-3)
     assert np.ptp(tail[:, base.state_names.index("u_sup")]) > 1e-3 * ideal     # the (filtered) six-pulse ripple
 
 
@@ -210,3 +210,31 @@ def test_gem_supply_dict_and_rc_voltage_default():
     assert gem.make_env(motor="PMSM", supply={"u_nominal": 250.0}).unwrapped.limits[-1] == 250.0
     env = gem.make_env(motor="PMSM", u_sup=250.0, supply=RCVoltageSupply(r=1.0))
     assert env.unwrapped.drive.supply.u_nominal == 250.0
+
+
+def _random_run(env_id: str, compiled: bool, supply, steps: int = 30) -> tuple[tuple[str, ...], np.ndarray]:
+    env = gym.make_vec(env_id, num_envs=2, vectorization_mode="vector_entry_point", compiled=compiled,
+                       supply=supply, constraints=())
+    env.reset(seed=4)
+    env.action_space.seed(1)
+    return env.unwrapped.state_names, trajectory(env, [env.action_space.sample() for _ in range(steps)])
+
+
+@pytest.mark.parametrize("motor", gem.envs.registration.MOTORS)
+def test_every_motor_runs_on_both_links(motor):
+    """Same state names as with the ideal supply; the link voltage moves and every state stays finite (NumPy step)."""
+    ideal = gem.make_task(motor, "CC", "Cont").drive.state_names
+    for supply in (RCVoltageSupply(r=0.5, c=1e-3), ThreePhaseRectifierSupply(u_nominal=300.0, phase=0.5)):
+        names, states = _random_run(f"gem/Cont-CC-{motor}-v0", False, supply)
+        assert names == ideal
+        assert np.isfinite(states).all()
+        assert np.ptp(states[:, :, names.index("u_sup")]) > 0.0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("action_type", ["Cont", "Finite"])
+@pytest.mark.parametrize("motor", gem.envs.registration.MOTORS)
+def test_every_motor_compiled_equals_numpy_on_the_links(motor, action_type):
+    for supply in (RCVoltageSupply(r=0.5, c=1e-3), ThreePhaseRectifierSupply(u_nominal=300.0, phase=0.5)):
+        runs = [_random_run(f"gem/{action_type}-CC-{motor}-v0", compiled, supply)[1] for compiled in (True, False)]
+        np.testing.assert_allclose(runs[0], runs[1], rtol=1e-9, atol=1e-9)

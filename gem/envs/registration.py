@@ -272,7 +272,7 @@ def make_task(motor: str | Motor = "SeriesDc", task: str = "SC", action_type: st
     m, entry = _build_motor(motor, arg.mapping("motor_params", motor_params),
                             arg.mapping("nominal_values", nominal_values), arg.mapping("limit_values", limit_values),
                             arg.flag("flux_observer", flux_observer))
-    supply = _supply(supply, u_sup, entry.u_sup if entry else 60.0)
+    supply = arg.supply(supply, u_sup, entry.u_sup if entry else 60.0)
     arg.instance("load", load, MechanicalLoad, "a load of gem.physical_systems (ConstantSpeedLoad, "
                  "PolynomialStaticLoad, ...)")
     arg.instance("converter", converter, cv.Converter, "a converter of gem.physical_systems")
@@ -318,35 +318,6 @@ def make_task(motor: str | Motor = "SeriesDc", task: str = "SC", action_type: st
                      last_action=bool(entry.last_action if (last_action is None and entry) else last_action),
                      noise=noise, task=task, action_frame=action_frame, randomized=randomized,
                      action_delay=action_delay)
-
-
-SUPPLIES = (IdealVoltageSupply, RCVoltageSupply, ThreePhaseRectifierSupply)
-
-
-def _supply(supply: Any, u_sup: float | None, default: float) -> Any:
-    """The drive's supply: the ideal ``u_sup`` (default), or ``supply`` (an RC supply's missing voltage: ``u_sup``)."""
-    if supply is None:
-        return IdealVoltageSupply(u_nominal=default if u_sup is None else u_sup)
-    if isinstance(supply, Mapping):         # GEM's form: the ideal supply's keyword arguments
-        known = ("u_nominal",)
-        if set(supply) - set(known):
-            raise ValueError(f"supply={dict(supply)!r}: a dict gives the ideal supply's arguments {list(known)}; "
-                             "pass RCVoltageSupply(...) or ThreePhaseRectifierSupply(...) for the others")
-        supply = IdealVoltageSupply(u_nominal=arg.number("supply['u_nominal']", supply.get("u_nominal", default),
-                                                         "> 0"))
-    if isinstance(supply, (int, float)) and not isinstance(supply, bool):
-        raise ValueError(f"supply={supply!r} is a number: give the DC-link voltage as u_sup={supply!r}")
-    if isinstance(supply, type) or not (isinstance(supply, SUPPLIES) or all(
-            hasattr(supply, a) for a in ("state_names", "voltage"))):
-        hint = f" (an instance: {supply.__name__}(...))" if isinstance(supply, type) else ""
-        raise ValueError(f"supply must be a supply of gem.physical_systems (IdealVoltageSupply, RCVoltageSupply, "
-                         f"ThreePhaseRectifierSupply), got {supply!r}{hint}")
-    if isinstance(supply, RCVoltageSupply) and supply.u_nominal is None:
-        return replace(supply, u_nominal=default if u_sup is None else u_sup)
-    if u_sup is not None:
-        raise ValueError(f"u_sup={u_sup!r} and supply={supply!r} both set the DC-link voltage: give it once, "
-                         "as the supply's u_nominal")
-    return supply
 
 
 def _user_references(reference: Any, drive: DriveSystem, task: str,

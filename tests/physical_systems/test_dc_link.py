@@ -188,6 +188,13 @@ def test_pi_controller_tracks_on_a_drooping_link():
     assert tail[:, base.state_names.index("u_sup")].mean() < 0.98 * 300.0
 
 
+class ScalarOnlyRC(RCVoltageSupply):
+    """A user supply written with a Python ``if`` on a value: compiles, but fails on a batch."""
+
+    def derivative(self, xs, i_sup, t):
+        return ((self.u_nominal - xs[0]) / self.r - (i_sup if i_sup > 0 else 0.0)) / self.c,
+
+
 @pytest.mark.parametrize(("make", "match"), [
     (lambda: RCVoltageSupply(r=-1.0), "'r'"),
     (lambda: RCVoltageSupply(c=float("nan")), "c"),
@@ -199,6 +206,7 @@ def test_pi_controller_tracks_on_a_drooping_link():
     (lambda: gem.make_env(motor="PMSM", supply=300.0), "u_sup=300.0"),
     (lambda: gem.make_env(motor="PMSM", supply=RCVoltageSupply(u_nominal=300.0), u_sup=300), "both"),
     (lambda: gem.make_env(motor="PMSM", supply={"u_nom": 300.0}), "u_nom"),
+    (lambda: gem.make_env(motor="PMSM", supply=ScalarOnlyRC(r=1.0)), "ScalarOnlyRC.derivative fails on a batch"),
 ])
 def test_bad_supplies_are_named(make, match):
     with pytest.raises(ValueError, match=match):

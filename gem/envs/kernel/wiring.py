@@ -27,6 +27,7 @@ import numpy as np
 
 from gem.envs.kernel.components import TaskComponents
 from gem.envs.kernel.layout import Constants, Rows, pad_tables
+from gem.envs.kernel.wiring_ode import deriv_source, terminal_currents_source
 from gem.envs.kernel.wiring_task import Source, TaskWiring, tup
 from gem.envs.task import DriveTask
 
@@ -64,7 +65,7 @@ class Wiring(TaskWiring):
         """The kernel source; ``vector``: loops 0, 2, 3 (1 too for continuous converters) written to vectorise."""
         index = "i = np.uint64(lo + ii)" if vector else "i = lo + ii"
         src = Source()
-        self._deriv(src)
+        deriv_source(src, self.task.drive, "m_terminal_currents" in self.parts.functions)
         # loop 1 first: it allocates the voltage rows. Vectorised (continuous converters): a scalar
         # loop gathers the environments' (num_envs, k) arrays into scratch rows, then the converter
         # runs over the rows; else it is the body of a per-environment loop inside ``kernel``.
@@ -189,55 +190,6 @@ class Wiring(TaskWiring):
         return lines
 
     # ------------------------------------------------------------------ physics
-    def _deriv(self, src: Source) -> None:
-        """``deriv``: the ODE right-hand side of motor and load, as the drive couples them."""
-        km, kx = self.km, self.kx
-        if self.ks:
-            self._deriv_with_supply(src)
-            return
-        src("def deriv(s, xs, us, w0, w1, tau, MP, LP, JT):")
-        src.depth += 1
-        if self.task.drive.load.prescribed:
-            src("return m_derivative(MP, xs, us, interpolated_speed(w0, w1, s, tau))")
-        else:
-            src(f"xm = {tup(f'xs[{j}]' for j in range(1, kx))}")
-            src("dm = m_derivative(MP, xm, us, xs[0])")
-            src("dom = speed_derivative(m_torque(MP, xm), l_torque(LP, xs[0], JT), JT)")
-            src(f"return {tup(['dom'] + [f'dm[{j}]' for j in range(km)])}")
-        src.depth -= 1
-        src("")
-
-    def _terminal_currents(self, xm: str) -> str:
-        """Expression of the motor's terminal currents for its state tuple ``xm`` (names ``m_*`` functions)."""
-        if "m_terminal_currents" in self.parts.functions:
-            return f"m_terminal_currents(MP, {xm})"
-        return tup(f"{xm}[{j}]" for j in range(self.task.drive.converter.topology.n_out))
-
-    def _deriv_with_supply(self, src: Source) -> None:
-        """``deriv`` of a drive whose supply has states: motor, load and the supply fed by the converter's current.
-
-        ``vl``: the legs' shares of the segment on the + rail; ``t0``: the period's start time; the
-        supply current at stage ``s`` is ``Σ vl · i_leg`` with the leg currents of the stage's state.
-        """
-        km, mo, sc, ks = self.km, self.mo, self.sc, self.ks
-        n_legs = self.task.drive.converter.topology.n_legs
-        src("def deriv(s, xs, us, vl, t0, CMT, w0, w1, tau, MP, LP, JT, SP):")
-        src.depth += 1
-        src(f"xm = {tup(f'xs[{j}]' for j in range(mo, mo + km))}")
-        if self.task.drive.load.prescribed:
-            src("dm = m_derivative(MP, xm, us, interpolated_speed(w0, w1, s, tau))")
-            head = []
-        else:
-            src("dm = m_derivative(MP, xm, us, xs[0])")
-            src("dom = speed_derivative(m_torque(MP, xm), l_torque(LP, xs[0], JT), JT)")
-            head = ["dom"]
-        src(f"ito = {self._terminal_currents('xm')}")
-        src(f"il = {tup(f'cv_dot(CMT[{j}], ito)' for j in range(n_legs))}")
-        src(f"ds = s_derivative(SP, {tup(f'xs[{j}]' for j in range(sc, sc + ks))}, cv_dot(vl, il), t0 + s)")
-        src(f"return {tup(head + [f'dm[{j}]' for j in range(km)] + [f'ds[{j}]' for j in range(ks)])}")
-        src.depth -= 1
-        src("")
-
     def _gathered(self) -> dict[str, tuple[int, list[str]]]:
         """What :meth:`_gather` copies into rows of ``S``: name → (first row, source expressions)."""
         out = {"w0": ["W[i]"], "act": [f"A[i, {k}]" for k in range(self.task.action_space.shape[0])]}
@@ -284,10 +236,8 @@ class Wiring(TaskWiring):
             src(f"u_sup = {xs[self.sc]}")
             src(f"S[{self.rows('t0')}, i] = T[i]")
         src(f"xm0 = {tup(xm)}")
-        if "m_terminal_currents" in self.parts.functions:
-            src(f"ito = {'v_' if soa else 'm_'}terminal_currents(MP, xm0)")
-        else:
-            src(f"ito = {tup(xm[:n_out])}")
+        own = "m_terminal_currents" in self.parts.functions
+        src(f"ito = {terminal_currents_source(own, 'v_' if soa else 'm_', 'xm0', xm[:n_out])}")
         if task.action_frame == "dq":         # the motor's rotor-frame voltages -> converter actions
             src(f"act = {'v_' if soa else 'm_'}dq_action(MP, {tup(act)}, xm0, w0, advance, u_sup)")
         else:

@@ -16,7 +16,10 @@ DC-link capacitor ``c``, which the converter drains by its supply current ``i_su
 
 The diodes block a negative current: at ``i_rect <= 0`` a negative slope is set to zero, so the
 current stays at (or, after a solver step that overshoots, just below) zero until ``u_r`` exceeds
-``u_sup`` again; a current at or below zero charges nothing. Both states are integrated by the
+``u_sup`` again; a current at or below zero charges nothing. (Where the bridge voltage touches
+the link voltage without crossing it, e.g. at no load with the link at the peak, whether the
+diodes conduct within a step is decided by rounding: the compiled step's polynomial ``sin`` and
+NumPy's may then differ by milliamperes.) Both states are integrated by the
 drive's solver, coupled to the motor (:mod:`gem.physical_systems.supplies`); the grid voltage is
 resolved within the period (the solver's stages see ``e_k`` at their own times), not averaged.
 

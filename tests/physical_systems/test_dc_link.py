@@ -130,7 +130,7 @@ def test_rectifier_mean_voltage_is_the_bridge_mean():
 
 @pytest.mark.parametrize(("env_id", "num_envs", "kwargs"), [
     ("gem/Cont-CC-PMSM-v0", 64, {"supply": RCVoltageSupply(r=2.0, c=1e-3)}),
-    ("gem/Finite-CC-PermExDc-v0", 3, {"supply": ThreePhaseRectifierSupply(u_nominal=44.0, phase=0.4),
+    ("gem/Finite-SC-ExtExDc-v0", 3, {"supply": ThreePhaseRectifierSupply(u_nominal=44.0, phase=0.4),
                                       "interlocking_time": 2e-6, "constraints": ()}),
 ])
 def test_compiled_equals_numpy_and_batch_invariance(env_id, num_envs, kwargs):

@@ -18,12 +18,13 @@ The rectifier supply is in :mod:`gem.physical_systems.rectifier`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
 
-from gem.physical_systems.params import check_positive, validated_fields
+from gem.physical_systems.params import check_known_keys, check_positive, validated_fields
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -85,6 +86,9 @@ class RCVoltageSupply:
     c          4e-3     F      DC-link capacitance (GEM ``supply_parameter["C"]``)
     ========== ======== ====== ================================================================
 
+    GEM's form ``RCVoltageSupply(u_nominal=300, supply_parameter={"R": 1, "C": 4e-3})`` works too
+    (the dict's entries set ``r`` and ``c``).
+
     Source: GEM ``RCVoltageSupply`` (same equation and defaults); GEM integrates the link with its
     own Euler step per control period from the period's supply current, gem with the drive's solver
     at every stage (see the module docstring).
@@ -93,10 +97,15 @@ class RCVoltageSupply:
     u_nominal: float | None = None
     r: float = 1.0
     c: float = 4e-3
+    supply_parameter: Mapping[str, float] | None = None
 
     state_names: ClassVar[tuple[str, ...]] = ("u_sup",)
 
     def __post_init__(self) -> None:
+        given = dict(self.supply_parameter or {})
+        check_known_keys("RCVoltageSupply", given, ("R", "C"), "supply_parameter key")
+        for key, value in given.items():
+            object.__setattr__(self, key.lower(), value)
         params = validated_fields(self)
         check_positive("RCVoltageSupply", params, [n for n in ("u_nominal", "r", "c") if n in params])
 

@@ -213,11 +213,15 @@ def test_bad_supplies_are_named(make, match):
         make()
 
 
-def test_gem_supply_dict_and_rc_voltage_default():
-    """GEM's ``supply=dict(u_nominal=...)`` is the ideal supply; an RC supply without a voltage takes u_sup."""
+def test_gem_supply_forms_and_rc_voltage_default():
+    """GEM's ``supply=dict(u_nominal=...)`` is the ideal supply, GEM's ``supply_parameter`` sets r and c;
+    an RC supply without a voltage takes u_sup."""
     assert gem.make_env(motor="PMSM", supply={"u_nominal": 250.0}).unwrapped.limits[-1] == 250.0
-    env = gem.make_env(motor="PMSM", u_sup=250.0, supply=RCVoltageSupply(r=1.0))
-    assert env.unwrapped.drive.supply.u_nominal == 250.0
+    env = gem.make_env(motor="PMSM", u_sup=250.0, supply=RCVoltageSupply(supply_parameter={"R": 2.0, "C": 1e-3}))
+    supply = env.unwrapped.drive.supply
+    assert (supply.u_nominal, supply.r, supply.c) == (250.0, 2.0, 1e-3)
+    with pytest.raises(ValueError, match="'L'"):
+        RCVoltageSupply(supply_parameter={"L": 1.0})
 
 
 def _random_run(env_id: str, compiled: bool, supply, steps: int = 30) -> tuple[tuple[str, ...], np.ndarray]:

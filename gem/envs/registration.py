@@ -225,7 +225,8 @@ def make_task(motor: str | Motor = "SeriesDc", task: str = "SC", action_type: st
         supply: The DC supply instead of the ideal ``u_sup`` (off by default): an
             :class:`~gem.physical_systems.RCVoltageSupply` (its ``u_nominal`` defaults to ``u_sup``) or a
             :class:`~gem.physical_systems.ThreePhaseRectifierSupply`, whose link voltage is a state
-            integrated with the motor and reported as ``u_sup``.
+            integrated with the motor and reported as ``u_sup``; GEM's ``dict(u_nominal=...)`` is the
+            ideal supply.
         motor_params: GEM parameter dict of the named motor.
         nominal_values: Nominal value overrides by state name (SI).
         limit_values: Limit overrides by state name (SI).

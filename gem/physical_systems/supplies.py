@@ -12,8 +12,12 @@ period for the whole period (its terminal voltages are ``u_sup(t_k) · (M v + of
 a controller measures at the period start; the link's own ODE sees the supply current at every
 solver stage. Over one period the link voltage moves by ``|i_sup| τ / C``, a fraction
 ``|i_sup| τ / (C u_sup)`` of itself (RC defaults and 10 A: 0.25 V of 60 V per 100 µs); the test
-``tests/physical_systems/test_supplies.py`` bounds the difference to the continuously coupled model.
+``tests/physical_systems/test_dc_link.py`` bounds the difference to the continuously coupled model.
 The rectifier supply is in :mod:`gem.physical_systems.rectifier`.
+
+A supply of your own with the same members (``state_names``, ``voltage(num_envs)`` the normaliser,
+``initial_state(num_envs)``, the column method ``derivative(xs, i_sup, t)`` in plain arithmetic,
+``check_step(step)``) works as ``supply=`` too, compiled like these.
 """
 
 from __future__ import annotations

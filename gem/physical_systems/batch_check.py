@@ -109,7 +109,7 @@ def check_batch_methods(motor: Motor, load: MechanicalLoad, supply: Any, tau: fl
     n = batch_size(motor, load, supply)
     if n is None:
         return
-    u_sup = supply.u_nominal
+    u_sup = np.asarray(supply.voltage(n), float)
     name = type(motor).__name__
     lim = motor.limits
     x = tuple(probe(n, np.pi if k == "epsilon" else lim.get(k, 1.0)) for k in motor.ode_names)
@@ -131,6 +131,6 @@ def check_batch_methods(motor: Motor, load: MechanicalLoad, supply: Any, tau: fl
         call_on_batch(owner, "load_torque", lambda: load.load_torque(omega, j_total), None, n)
     names = getattr(supply, "state_names", ())
     if names:                       # a supply with states: its derivative at the link's voltage scale
-        xs = tuple(probe(n, np.max(supply.voltage(n)) if k == 0 else 1.0) for k in range(len(names)))
+        xs = tuple(probe(n, u_sup if k == 0 else 1.0) for k in range(len(names)))
         t = np.abs(probe(n, 10 * tau))
         call_on_batch(type(supply).__name__, "derivative", lambda: supply.derivative(xs, probe(n, 1.0), t), names, n)

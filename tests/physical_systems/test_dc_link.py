@@ -1,6 +1,9 @@
 """The DC link as an option: RC supply and three-phase diode rectifier, against closed forms."""
 
+import warnings
+from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import gymnasium as gym
 import numpy as np
@@ -250,3 +253,41 @@ def test_every_motor_compiled_equals_numpy_on_the_links(motor, action_type):
     for supply in (RCVoltageSupply(r=0.5, c=1e-3), ThreePhaseRectifierSupply(u_nominal=300.0, phase=0.5)):
         runs = [_random_run(f"gem/{action_type}-CC-{motor}-v0", compiled, supply)[1] for compiled in (True, False)]
         np.testing.assert_allclose(runs[0], runs[1], rtol=1e-9, atol=1e-9)
+
+
+@dataclass(frozen=True)
+class BatteryLink:
+    """A user supply: a battery (open-circuit voltage u_0, internal resistance r_i, inductance l_i) on a capacitor."""
+
+    u_0: float = 60.0
+    r_i: float = 0.05
+    l_i: float = 1e-4
+    c: float = 2e-3
+    state_names: ClassVar[tuple[str, ...]] = ("u_sup", "i_bat")
+
+    def voltage(self, num_envs: int) -> np.ndarray:
+        return np.full(num_envs, self.u_0)
+
+    def initial_state(self, num_envs: int) -> np.ndarray:
+        return np.stack([np.full(num_envs, self.u_0), np.zeros(num_envs)], axis=1)
+
+    def derivative(self, xs, i_sup, t):
+        return (xs[1] - i_sup) / self.c, (self.u_0 - self.r_i * xs[1] - xs[0]) / self.l_i
+
+    def check_step(self, step: float) -> None:
+        assert step < np.sqrt(self.l_i * self.c)
+
+
+def test_a_user_supply_compiles_and_equals_numpy():
+    out = {}
+    for compiled in (True, False):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")          # no PerformanceWarning: the compiled step takes it
+            env = gym.make("gem/Cont-CC-PermExDc-v0", compiled=compiled, supply=BatteryLink(), **LOCKED)
+            env.reset(seed=0)
+        assert env.unwrapped.compiled == compiled
+        out[compiled] = trajectory(env, [np.array([0.5], np.float32)] * 300)
+    np.testing.assert_allclose(out[True], out[False], rtol=1e-10, atol=1e-10)
+    u = out[False][:, env.unwrapped.state_names.index("u_sup")]
+    i = out[False][:, env.unwrapped.state_names.index("i")]
+    assert u[-1] == pytest.approx(60.0 - 0.05 * 0.5 * i[-1], rel=1e-3)     # steady state: u_0 - r_i i_bat

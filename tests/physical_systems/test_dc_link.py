@@ -37,7 +37,8 @@ def trajectory(env, actions) -> np.ndarray:
 
 
 def test_supply_off_is_bit_identical_to_main():
-    """Three ids (Cont/Finite, DC/PMSM/SCIM, compiled and NumPy) as recorded before the DC-link option existed."""
+    """Three ids (Cont/Finite, DC/PMSM/SCIM, compiled and NumPy) as recorded before the DC-link option existed
+    (``tests/data/dclink/record_supply_off.py`` at main 737690d)."""
     golden = np.load(GOLDEN)
     for key in golden.files:
         env_id, compiled = key.split("|")
@@ -53,7 +54,7 @@ def test_supply_off_is_bit_identical_to_main():
 
 
 def test_rc_supply_constant_draw_is_the_rc_exponential():
-    """The supply's own ODE with a constant draw I: u = u_0 - r I (1 - exp(-t / rc)), then recovery."""
+    """The supply's own ODE with a constant draw I (negative: charging): u = u_0 - r I (1 - exp(-t / rc))."""
     sup = RCVoltageSupply(u_nominal=60.0, r=0.5, c=4e-3)
     draw = np.array([0.0, 10.0, -4.0])          # A; the last one charges the link above u_0
     x, h, t = np.full((3, 1), 60.0), 1e-4, 0.0

@@ -4,7 +4,8 @@
 and on to :func:`gem.make_task`; the components they build check their own parameters under their
 own names (``IdealVoltageSupply.u_nominal``), so the factory checks what the user wrote first
 (``u_sup``). :func:`check_keywords` turns an unknown keyword into an error that lists the valid
-ones and suggests the closest. :func:`check_normalised` and :func:`check_range` check the numbers
+ones and suggests the closest; :func:`supply` builds the drive's supply from ``supply=`` and ``u_sup=``.
+:func:`check_normalised` and :func:`check_range` check the numbers
 of the reference generators (:mod:`gem.envs.references`), whose values are normalised.
 """
 
@@ -13,9 +14,13 @@ from __future__ import annotations
 import difflib
 import inspect
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
+
+from gem.physical_systems.rectifier import ThreePhaseRectifierSupply
+from gem.physical_systems.supplies import IdealVoltageSupply, RCVoltageSupply
 
 VECTOR_ONLY = ("num_envs", "threaded", "max_episode_steps")
 """Keywords of vector environments (``gym.make_vec`` / ``gem.make_vec_env``) only."""
@@ -42,11 +47,11 @@ def check_keywords(given: Iterable[str], valid: Iterable[str], vector: bool) -> 
         return
     hints = []
     for k in unknown:
-        close = difflib.get_close_matches(k, valid, n=1, cutoff=0.6)
+        close = difflib.get_close_matches(k, valid, n=2, cutoff=0.6)     # e.g. u_supply: supply or u_sup
         if k in VECTOR_ONLY and not vector:
             hints.append(f"{k!r} is an option of vector environments (gym.make_vec / gem.make_vec_env)")
         elif close:
-            hints.append(f"did you mean {close[0]!r} instead of {k!r}?")
+            hints.append(f"did you mean {' or '.join(map(repr, close))} instead of {k!r}?")
     raise TypeError(f"unknown keyword argument(s) {unknown}" + (f" ({'; '.join(hints)})" if hints else "")
                     + f"; valid keywords: {', '.join(valid)}")
 
@@ -145,3 +150,39 @@ def check_range(obj: Any, name: str, strict: bool = True, highest: float = np.in
     rule = f"{'0 <' if strict else '0 <='} low <= high" + ("" if highest == np.inf else f" <= {highest:g}")
     if not (np.isfinite(lo) and np.isfinite(hi)) or not (0 < lo if strict else 0 <= lo) or not lo <= hi <= highest:
         raise ValueError(f"{owner}: {name} must be finite numbers with {rule}, got {value!r}")
+
+
+SUPPLIES = (IdealVoltageSupply, RCVoltageSupply, ThreePhaseRectifierSupply)
+
+
+def supply(supply: Any, u_sup: float | None, default: float) -> Any:
+    """The drive's supply from ``supply=`` and ``u_sup=``: the ideal ``u_sup`` (or ``default``), or ``supply``.
+
+    ``supply`` may be a supply object (an RC supply without ``u_nominal`` takes ``u_sup``) or GEM's
+    ``dict(u_nominal=...)`` of the ideal supply.
+
+    Raises:
+        ValueError: Naming what is wrong: not a supply, a number, unknown dict keys, or both
+            ``u_sup`` and a supply with its own voltage.
+    """
+    if supply is None:
+        return IdealVoltageSupply(u_nominal=default if u_sup is None else u_sup)
+    if isinstance(supply, Mapping):         # GEM's form: the ideal supply's keyword arguments
+        known = ("u_nominal",)
+        if set(supply) - set(known):
+            raise ValueError(f"supply={dict(supply)!r}: a dict gives the ideal supply's arguments {list(known)}; "
+                             "pass RCVoltageSupply(...) or ThreePhaseRectifierSupply(...) for the others")
+        supply = IdealVoltageSupply(u_nominal=number("supply['u_nominal']", supply.get("u_nominal", default), "> 0"))
+    if isinstance(supply, (int, float)) and not isinstance(supply, bool):
+        raise ValueError(f"supply={supply!r} is a number: give the DC-link voltage as u_sup={supply!r}")
+    if isinstance(supply, type) or not (isinstance(supply, SUPPLIES) or all(
+            hasattr(supply, a) for a in ("state_names", "voltage"))):
+        hint = f" (an instance: {supply.__name__}(...))" if isinstance(supply, type) else ""
+        raise ValueError(f"supply must be a supply of gem.physical_systems (IdealVoltageSupply, RCVoltageSupply, "
+                         f"ThreePhaseRectifierSupply), got {supply!r}{hint}")
+    if isinstance(supply, RCVoltageSupply) and supply.u_nominal is None:
+        return replace(supply, u_nominal=default if u_sup is None else u_sup)
+    if u_sup is not None:
+        raise ValueError(f"u_sup={u_sup!r} and supply={supply!r} both set the DC-link voltage: give it once, "
+                         "as the supply's u_nominal")
+    return supply

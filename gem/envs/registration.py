@@ -31,8 +31,9 @@ from gem.physical_systems.induction import DFIM, SCIM
 from gem.physical_systems.loads import ConstantSpeedLoad, MechanicalLoad, PolynomialStaticLoad
 from gem.physical_systems.motor import Motor
 from gem.physical_systems.noise import GaussianNoise
+from gem.physical_systems.rectifier import ThreePhaseRectifierSupply
 from gem.physical_systems.six_phase import SIXPMSM
-from gem.physical_systems.supplies import IdealVoltageSupply
+from gem.physical_systems.supplies import IdealVoltageSupply, RCVoltageSupply
 from gem.physical_systems.synchronous import PMSM, SynRM
 
 ACTION_TYPES = ("Cont", "Finite")
@@ -199,6 +200,7 @@ def _bind_all(refs: Sequence[ReferenceGenerator], drive: DriveSystem) -> tuple[R
 
 def make_task(motor: str | Motor = "SeriesDc", task: str = "SC", action_type: str = "Cont", *,
               tau: float | None = None, u_sup: float | None = None,
+              supply: IdealVoltageSupply | RCVoltageSupply | ThreePhaseRectifierSupply | None = None,
               motor_params: Mapping[str, Any] | None = None, nominal_values: Mapping[str, float] | None = None,
               limit_values: Mapping[str, float] | None = None, load: MechanicalLoad | None = None,
               converter: cv.Converter | None = None, interlocking_time: float = 0.0,
@@ -220,6 +222,11 @@ def make_task(motor: str | Motor = "SeriesDc", task: str = "SC", action_type: st
         action_type: ``"Cont"`` (duty cycles, ``Box``) or ``"Finite"`` (switching states).
         tau: Control period (s); default 1e-4 (Cont) or 1e-5 (Finite).
         u_sup: DC-link voltage (V).
+        supply: The DC supply instead of the ideal ``u_sup`` (off by default): an
+            :class:`~gem.physical_systems.RCVoltageSupply` (its ``u_nominal`` defaults to ``u_sup``) or a
+            :class:`~gem.physical_systems.ThreePhaseRectifierSupply`, whose link voltage is a state
+            integrated with the motor and reported as ``u_sup``; GEM's ``dict(u_nominal=...)`` is the
+            ideal supply.
         motor_params: GEM parameter dict of the named motor.
         nominal_values: Nominal value overrides by state name (SI).
         limit_values: Limit overrides by state name (SI).
@@ -266,8 +273,7 @@ def make_task(motor: str | Motor = "SeriesDc", task: str = "SC", action_type: st
     m, entry = _build_motor(motor, arg.mapping("motor_params", motor_params),
                             arg.mapping("nominal_values", nominal_values), arg.mapping("limit_values", limit_values),
                             arg.flag("flux_observer", flux_observer))
-    if u_sup is None:
-        u_sup = entry.u_sup if entry else 60.0
+    supply = arg.supply(supply, u_sup, entry.u_sup if entry else 60.0)
     arg.instance("load", load, MechanicalLoad, "a load of gem.physical_systems (ConstantSpeedLoad, "
                  "PolynomialStaticLoad, ...)")
     arg.instance("converter", converter, cv.Converter, "a converter of gem.physical_systems")
@@ -281,7 +287,7 @@ def make_task(motor: str | Motor = "SeriesDc", task: str = "SC", action_type: st
         m, load = replace(m, **centres(randomized, "motor")), replace(load, **centres(randomized, "load"))
     conv = converter if converter is not None else default_converter(m, action_type, interlocking_time, switch_drop,
                                                                       diode_drop)
-    drive = DriveSystem(m, conv, load, IdealVoltageSupply(u_nominal=u_sup), tau=tau, solver=solver, substeps=substeps)
+    drive = DriveSystem(m, conv, load, supply, tau=tau, solver=solver, substeps=substeps)
     refs = _bind_all(_user_references(reference, drive, task, entry), drive)
     signed = [g.low < 0 for g in refs]
     if reward is None or isinstance(reward, type):

@@ -33,9 +33,10 @@ from gem.physical_systems.loads import (
 )
 from gem.physical_systems.motor import Motor
 from gem.physical_systems.noise import GaussianNoise
+from gem.physical_systems.rectifier import ThreePhaseRectifierSupply
 from gem.physical_systems.six_phase import SIXPMSM
 from gem.physical_systems.solvers import euler_step, rk4_step, scipy_step
-from gem.physical_systems.supplies import IdealVoltageSupply
+from gem.physical_systems.supplies import IdealVoltageSupply, RCVoltageSupply
 from gem.physical_systems.synchronous import PMSM, SynchronousMotor, SynRM, dq_torque, mtpa_currents
 from gem.physical_systems.transforms import (
     T23,
@@ -60,9 +61,9 @@ __all__ = [
     "FiniteConverter", "FiniteFourQuadrantConverter", "FiniteMultiConverter",
     "FiniteOneQuadrantConverter", "FiniteTwoQuadrantConverter", "GaussianNoise",
     "IdealVoltageSupply", "MechanicalLoad", "Motor", "OrnsteinUhlenbeckLoad", "PermExDc",
-    "PolynomialStaticLoad", "SeriesDc", "ShuntDc", "Topology", "euler_step", "rk4_step",
+    "PolynomialStaticLoad", "RCVoltageSupply", "SeriesDc", "ShuntDc", "Topology", "euler_step", "rk4_step",
     "scipy_step", "wrap_angle", "PMSM", "SynRM", "SCIM", "DFIM", "EESM", "SIXPMSM", "InductionMotor",
-    "SynchronousMotor", "dq_torque", "mtpa_currents", "T23", "T32",
+    "SynchronousMotor", "ThreePhaseRectifierSupply", "dq_torque", "mtpa_currents", "T23", "T32",
     "abc_to_alphabeta", "abc_to_dq", "alphabeta_to_abc", "alphabeta_to_dq", "clarke", "dq_to_abc",
     "dq_to_alphabeta", "inverse_clarke", "inverse_park", "park",
 ]

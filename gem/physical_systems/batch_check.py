@@ -98,7 +98,7 @@ def _note(exc: Exception, owner: str, method: str, n: int) -> None:
 
 
 def check_batch_methods(motor: Motor, load: MechanicalLoad, supply: Any, tau: float) -> None:
-    """Runs the motor's and the load's column methods once on a small batch (see the module docstring).
+    """Runs the motor's, the load's and the supply's column methods once on a small batch (see the module docstring).
 
     Args:
         motor: The motor.
@@ -109,7 +109,7 @@ def check_batch_methods(motor: Motor, load: MechanicalLoad, supply: Any, tau: fl
     n = batch_size(motor, load, supply)
     if n is None:
         return
-    u_sup = supply.u_nominal
+    u_sup = np.asarray(supply.voltage(n), float)
     name = type(motor).__name__
     lim = motor.limits
     x = tuple(probe(n, np.pi if k == "epsilon" else lim.get(k, 1.0)) for k in motor.ode_names)
@@ -129,3 +129,8 @@ def check_batch_methods(motor: Motor, load: MechanicalLoad, supply: Any, tau: fl
         call_on_batch(owner, "next_speed", lambda: load.next_speed(t, omega, tau, np.zeros(n)), None, n)
     else:
         call_on_batch(owner, "load_torque", lambda: load.load_torque(omega, j_total), None, n)
+    names = getattr(supply, "state_names", ())
+    if names:                       # a supply with states: its derivative at the link's voltage scale
+        xs = tuple(probe(n, u_sup if k == 0 else 1.0) for k in range(len(names)))
+        t = np.abs(probe(n, 10 * tau))
+        call_on_batch(type(supply).__name__, "derivative", lambda: supply.derivative(xs, probe(n, 1.0), t), names, n)

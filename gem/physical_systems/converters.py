@@ -238,12 +238,16 @@ class ConverterOutput(NamedTuple):
         u_mean: Period-averaged output voltages, ``(num_envs, n_out)``.
         i_sup: Period-averaged current drawn from the supply, ``(num_envs,)`` (A).
         switch_state: Leg switch states after the period (finite converters), ``(num_envs, n_legs)``.
+        legs: Per segment, each leg's share of it on the + rail (one column per leg, before the
+            forward voltages): the supply current at any instant of the segment is
+            ``Σ_legs share · i_leg`` (what a supply with states needs; ``None``: not reported).
     """
 
     segments: list[tuple[float, np.ndarray]]
     u_mean: np.ndarray
     i_sup: np.ndarray
     switch_state: np.ndarray
+    legs: list[tuple[np.ndarray, ...]] | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -317,8 +321,12 @@ class Converter:
 
     def leg_currents(self, i_out: np.ndarray) -> tuple[np.ndarray, ...]:
         """Current out of each leg (A) from the output currents ``(num_envs, n_out)``, one column per leg."""
-        m, cols, dot_ = self.topology.matrix, tuple(i_out.T), self.column_functions["dot"]
-        return tuple(dot_(m[:, j], cols) for j in range(self.topology.n_legs))
+        return self.leg_current_columns(tuple(i_out.T))
+
+    def leg_current_columns(self, i_out: tuple) -> tuple:
+        """Current out of each leg (A) from the output currents given as columns, one column per leg."""
+        m, dot_ = self.topology.matrix, self.column_functions["dot"]
+        return tuple(dot_(m[:, j], i_out) for j in range(self.topology.n_legs))
 
     def _outputs(self, legs: tuple[np.ndarray, ...], u_sup: np.ndarray) -> np.ndarray:
         topo, terminal = self.topology, self.column_functions["terminal"]
@@ -370,7 +378,7 @@ class ContinuousConverter(Converter):
         duty = self.duty_cycles(action)
         v = tuple(leg(d, i, full[j], shift) for j, (d, i) in enumerate(zip(duty, i_leg, strict=True)))
         u = self._outputs(self._with_drops(v, i_leg, u_sup), u_sup)
-        return ConverterOutput([(tau, u)], u, self.column_functions["dot"](v, i_leg), switch_state)
+        return ConverterOutput([(tau, u)], u, self.column_functions["dot"](v, i_leg), switch_state, [v])
 
 
 @dataclass(frozen=True, eq=False)
@@ -412,11 +420,12 @@ class FiniteConverter(Converter):
         v_il, v_on = tuple(leg[0] for leg in legs), tuple(leg[1] for leg in legs)
         u_on = self._outputs(self._with_drops(v_on, i_leg, u_sup), u_sup)
         if not self._interlocking:
-            return ConverterOutput([(tau, u_on)], u_on, f["dot"](v_on, i_leg), s)
+            return ConverterOutput([(tau, u_on)], u_on, f["dot"](v_on, i_leg), s, [v_on])
         u_il = self._outputs(self._with_drops(v_il, i_leg, u_sup), u_sup)
         share = t_il / tau
         i_sup = f["mean"](f["dot"](v_il, i_leg), f["dot"](v_on, i_leg), share)
-        return ConverterOutput([(t_il, u_il), (tau - t_il, u_on)], f["mean"](u_il, u_on, share), i_sup, s)
+        return ConverterOutput([(t_il, u_il), (tau - t_il, u_on)], f["mean"](u_il, u_on, share), i_sup, s,
+                               [v_il, v_on])
 
 
 def _make(kind: type[Converter], topology: Topology):

@@ -8,6 +8,10 @@ The physical state (GEM order) is ``omega, torque, <currents>, <voltages>, [epsi
 [<extras>], [<other ODE states>]``; the last are the motor's ODE states that are neither currents
 nor the angle, e.g. a winding temperature (:attr:`~gem.physical_systems.motor.Motor.ode_extra_names`).
 After a step the voltages are the ones applied (period-averaged) during that step.
+
+The ODE state is ``[omega]`` (dynamic loads), the motor's states, then the supply's (a supply with
+states, e.g. :class:`~gem.physical_systems.supplies.RCVoltageSupply`, whose first state is ``u_sup``;
+see :mod:`gem.physical_systems.supplies` for how it is coupled to the converter).
 """
 
 from __future__ import annotations
@@ -22,8 +26,12 @@ from gem.physical_systems.converters import Converter
 from gem.physical_systems.loads import MechanicalLoad, interpolated_speed, speed_derivative
 from gem.physical_systems.motor import Motor
 from gem.physical_systems.params import as_param
+from gem.physical_systems.rectifier import ThreePhaseRectifierSupply
 from gem.physical_systems.solvers import get_solver
-from gem.physical_systems.supplies import IdealVoltageSupply
+from gem.physical_systems.supplies import IdealVoltageSupply, RCVoltageSupply
+
+Supply = IdealVoltageSupply | RCVoltageSupply | ThreePhaseRectifierSupply
+"""The DC supplies (a user supply with the same methods works as well)."""
 
 
 @dataclass
@@ -31,7 +39,7 @@ class DriveState:
     """Mutable per-environment arrays of a drive.
 
     Attributes:
-        x: ``(num_envs, n_ode)`` ODE state: ``[omega]`` (dynamic loads only) then the motor's states.
+        x: ``(num_envs, n_ode)`` ODE state: ``[omega]`` (dynamic loads only), the motor's states, the supply's.
         omega: ``(num_envs,)`` mechanical speed (rad/s).
         t: ``(num_envs,)`` time since reset (s).
         switch: ``(num_envs, n_legs)`` converter leg states of the last period.
@@ -78,14 +86,16 @@ class DriveSystem:
         motor: Motor model.
         converter: Power converter whose outputs feed ``motor.input_names`` in order.
         load: Mechanical load.
-        supply: DC supply.
+        supply: DC supply: :class:`~gem.physical_systems.supplies.IdealVoltageSupply`, or one with
+            states (:class:`~gem.physical_systems.supplies.RCVoltageSupply`,
+            :class:`~gem.physical_systems.rectifier.ThreePhaseRectifierSupply`).
         tau: Control period in s (> 0).
         solver: ``"euler"``, ``"rk4"`` or ``"scipy"``.
         substeps: Solver sub-steps per control period (fixed-step solvers).
     """
 
     def __init__(self, motor: Motor, converter: Converter, load: MechanicalLoad,
-                 supply: IdealVoltageSupply, tau: float, solver: str = "rk4", substeps: int = 1):
+                 supply: Supply, tau: float, solver: str = "rk4", substeps: int = 1):
         tau = as_param(tau, "tau")
         if not (np.ndim(tau) == 0 and tau > 0):
             raise ValueError(f"tau must be a finite number > 0 (seconds), got {tau!r}")
@@ -99,11 +109,19 @@ class DriveSystem:
         if t_il >= tau:
             raise ValueError(f"interlocking_time ({t_il} s) must be shorter than tau ({tau} s), the control period")
         check_batch_methods(motor, load, supply, float(tau))
+        self.n_supply = len(supply.state_names)
+        if self.n_supply:
+            supply.check_step(float(tau) / int(substeps))
         self.motor, self.converter, self.load, self.supply = motor, converter, load, supply
         self.tau, self.substeps = float(tau), int(substeps)
         self.solver_name = solver
         self._solve = get_solver(solver)
         self.dynamic = not load.prescribed
+        first = int(self.dynamic)
+        self.motor_columns = slice(first, first + len(motor.ode_names))
+        """Columns of the motor's states in the ODE state."""
+        self.supply_column = first + len(motor.ode_names)
+        """Column of the supply's first state (``u_sup``) in the ODE state, if the supply has states."""
         self.j_total = total_inertia(motor.j_rotor, load.j_load)
         self.state_names: tuple[str, ...] = (
             ("omega", "torque") + motor.current_names + motor.voltage_names
@@ -172,7 +190,7 @@ class DriveSystem:
     @property
     def settable_names(self) -> tuple[str, ...]:
         """Names accepted as initial values."""
-        return ("omega",) + self.motor.settable_state_names
+        return ("omega",) + self.motor.settable_state_names + (("u_sup",) if self.n_supply else ())
 
     def reset(self, num_envs: int, initial: Mapping[str, np.ndarray] | None = None) -> DriveState:
         """Initial drive state: zeros, the load's speed, overridden by ``initial`` (name → SI array)."""
@@ -190,17 +208,29 @@ class DriveSystem:
         xm = self.motor.initial_ode_state(num_envs, initial)
         if self.motor.has_angle:
             xm[:, -1] = wrap_angle(xm[:, -1])
-        x = np.concatenate([omega[:, None], xm], axis=1) if self.dynamic else xm
+        parts = ([omega[:, None]] if self.dynamic else []) + [xm]
+        if self.n_supply:
+            xs = np.array(self.supply.initial_state(num_envs), float)
+            if "u_sup" in initial:
+                xs[:, 0] = np.broadcast_to(np.asarray(initial["u_sup"], float), (num_envs,))
+            parts.append(xs)
+        x = np.concatenate(parts, axis=1)
         state = DriveState(x=x, omega=omega, t=np.zeros(num_envs),
                            switch=self.converter.initial_switch_state(num_envs),
                            physical=np.zeros((num_envs, len(self.state_names))))
         u0 = np.zeros((num_envs, self.converter.n_out))
-        state.physical = self.physical_state(x, x, omega, u0, self.supply.voltage(num_envs))
+        state.physical = self.physical_state(x, x, omega, u0, self.link_voltage(state))
         return state
 
     # ------------------------------------------------------------------ step
     def _motor_part(self, x: np.ndarray) -> np.ndarray:
-        return x[:, 1:] if self.dynamic else x
+        return x[:, self.motor_columns]
+
+    def link_voltage(self, state: DriveState) -> np.ndarray:
+        """The DC-link voltage ``(num_envs,)`` in V now: the supply's state, or its constant voltage."""
+        if self.n_supply:
+            return state.x[:, self.supply_column]
+        return self.supply_voltage(state.x.shape[0])
 
     def step(self, state: DriveState, action: np.ndarray, load_noise: np.ndarray | None = None) -> DriveState:
         """Advances every environment by one control period ``tau``.
@@ -214,7 +244,7 @@ class DriveSystem:
             The new drive state.
         """
         motor, tau = self.motor, self.tau
-        u_sup = self.supply_voltage(state.x.shape[0])
+        u_sup = self.link_voltage(state)
         xm0 = self._motor_part(state.x)
         i_out = stack_columns(motor.terminal_currents(xm0.T), xm0.shape[0])
         out = self.converter.output(action, i_out, state.switch, u_sup, tau)
@@ -224,14 +254,20 @@ class DriveSystem:
             w1 = np.full(w0.shape, w1)
         self.check_speed(w1, state.t + tau)
         x, s0 = state.x, 0.0
-        for dt, u in out.segments:
-            x = self._solve(self._derivative(u, w0, w1), x, s0, dt, self.substeps)
+        legs = out.legs if self.n_supply else [None] * len(out.segments)
+        if legs is None:
+            raise ValueError(f"{type(self.converter).__name__}.output does not report its legs' shares "
+                             f"(ConverterOutput.legs), which {type(self.supply).__name__} needs for its supply current")
+        for (dt, u), v in zip(out.segments, legs, strict=True):
+            x = self._solve(self._derivative(u, w0, w1, v, state.t), x, s0, dt, self.substeps)
             s0 += dt
         if motor.has_angle:
             x = x.copy()
-            x[:, -1] = wrap_angle(x[:, -1])
+            angle = self.motor_columns.stop - 1
+            x[:, angle] = wrap_angle(x[:, angle])
         omega = x[:, 0] if self.dynamic else w1
-        physical = self.physical_state(state.x, x, omega, out.u_mean, u_sup)
+        u_end = x[:, self.supply_column] if self.n_supply else u_sup
+        physical = self.physical_state(state.x, x, omega, out.u_mean, u_end)
         return replace(state, x=x, omega=omega, t=state.t + tau, switch=out.switch_state, physical=physical)
 
     def check_speed(self, omega: np.ndarray, t: np.ndarray) -> None:
@@ -248,19 +284,28 @@ class DriveSystem:
             self._u_sup = np.array(self.supply.voltage(num_envs), dtype=float)
         return self._u_sup
 
-    def _derivative(self, u: np.ndarray, w0: np.ndarray, w1: np.ndarray):
-        """``f(s, x)`` for the solver: the motor's column equations on the batch, ``u`` held."""
-        motor, load, tau, j_total = self.motor, self.load, self.tau, self.j_total
-        u_cols = u.T
-        if self.dynamic:
-            def f(s: float, x: np.ndarray) -> np.ndarray:
-                cols = x.T
-                omega, xm = cols[0], cols[1:]
-                domega = speed_derivative(motor.torque(xm), load.load_torque(omega, j_total), j_total)
-                return stack_columns((domega, *motor.derivative(xm, u_cols, omega)), x.shape[0])
-        else:
-            def f(s: float, x: np.ndarray) -> np.ndarray:
-                return stack_columns(motor.derivative(x.T, u_cols, interpolated_speed(w0, w1, s, tau)), x.shape[0])
+    def _derivative(self, u: np.ndarray, w0: np.ndarray, w1: np.ndarray, legs: tuple | None = None,
+                    t0: np.ndarray | None = None):
+        """``f(s, x)`` for the solver: the motor's (and the supply's) column equations on the batch, ``u`` held.
+
+        ``legs``: the legs' shares of the segment on the + rail and ``t0`` the time of the period start
+        (supplies with states only): the supply current at stage ``s`` is ``Σ legs · i_leg(x(s))``.
+        """
+        motor, load, tau, j_total, supply = self.motor, self.load, self.tau, self.j_total, self.supply
+        u_cols, cm, n_sup = u.T, self.motor_columns, self.n_supply
+        leg_currents, dot_ = self.converter.leg_current_columns, self.converter.column_functions["dot"]
+
+        def f(s: float, x: np.ndarray) -> np.ndarray:
+            cols = x.T
+            xm = cols[cm]
+            omega = cols[0] if self.dynamic else interpolated_speed(w0, w1, s, tau)
+            out = [] if not self.dynamic else \
+                [speed_derivative(motor.torque(xm), load.load_torque(omega, j_total), j_total)]
+            out += motor.derivative(xm, u_cols, omega)
+            if n_sup:
+                i_sup = dot_(legs, leg_currents(motor.terminal_currents(xm)))
+                out += supply.derivative(cols[cm.stop:], i_sup, t0 + s)
+            return stack_columns(out, x.shape[0])
         return f
 
     def physical_state(self, x_start: np.ndarray, x_end: np.ndarray, omega: np.ndarray,
@@ -281,13 +326,13 @@ class DriveSystem:
         ``advance`` (s): from ``state`` to the middle of the period the voltages are applied in.
         """
         xm = self._motor_part(state.x)
-        u_sup = self.supply_voltage(xm.shape[0])
+        u_sup = self.link_voltage(state)
         cols = self.motor.dq_action(tuple(action.T), tuple(xm.T), state.omega, advance, u_sup)
         return stack_columns(cols, xm.shape[0])
 
     def supply_current(self, state: DriveState, action: np.ndarray) -> np.ndarray:
         """Period-averaged supply current (A) the converter would draw for ``action`` now."""
         xm = self._motor_part(state.x)
-        u_sup = self.supply.voltage(state.x.shape[0])
+        u_sup = self.link_voltage(state)
         i_out = stack_columns(self.motor.terminal_currents(xm.T), xm.shape[0])
         return self.converter.output(action, i_out, state.switch, u_sup, self.tau).i_sup

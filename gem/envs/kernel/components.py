@@ -49,7 +49,7 @@ class TaskComponents:
 
     Attributes:
         functions: Name in the generated source → plain Python function (compiled by the toolchain).
-        params: Parameter tuple name (``MP`` motor, ``LP`` load, ``RWP`` reward, ``CP{k}``
+        params: Parameter tuple name (``MP`` motor, ``LP`` load, ``SP`` a supply with states, ``RWP`` reward, ``CP{k}``
             constraint ``k``, ``GP{r}`` reference ``r``, ``GP{r}s{k}`` sub-generator ``k`` of a
             composite reference ``r``, ``DP{k}`` distribution ``k``) → named tuple of its numbers.
         tableau: The solver's Butcher tableau.
@@ -87,6 +87,9 @@ class TaskComponents:
         load_fn = type(load).next_speed if load.prescribed else type(load).load_torque
         f["l_speed" if load.prescribed else "l_torque"] = load_fn
         f.update({f"cv_{name}": fn for name, fn in conv.column_functions.items()})
+        if drive.n_supply:
+            toolchain.check_columns(drive.supply, {})
+            f["s_derivative"] = type(drive.supply).derivative
         f["r_reward"] = type(task.reward).reward_columns
         f.update({f"c{k}_violated": type(c).violated_columns for k, c in enumerate(task.constraints)})
         reference_params: dict[str, Any] = {}
@@ -109,6 +112,7 @@ class TaskComponents:
         self.params: dict[str, tuple] = {
             "MP": toolchain.params_tuple(motor, motor_methods),
             "LP": toolchain.params_tuple(load, [load_fn]),
+            **({"SP": toolchain.params_tuple(drive.supply, [f["s_derivative"]])} if drive.n_supply else {}),
             "RWP": toolchain.params_tuple(task.reward, [f["r_reward"]]),
             **{f"CP{k}": toolchain.params_tuple(c, [f[f"c{k}_violated"]]) for k, c in enumerate(task.constraints)},
             **reference_params,

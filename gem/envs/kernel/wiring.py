@@ -27,6 +27,7 @@ import numpy as np
 
 from gem.envs.kernel.components import TaskComponents
 from gem.envs.kernel.layout import Constants, Rows, pad_tables
+from gem.envs.kernel.wiring_ode import deriv_source, terminal_currents_source
 from gem.envs.kernel.wiring_task import Source, TaskWiring, tup
 from gem.envs.task import DriveTask
 
@@ -50,7 +51,12 @@ class Wiring(TaskWiring):
         super().__init__(task, parts, constants)
         drive = task.drive
         self.km = len(drive.motor.ode_names)
-        self.kx = self.km + (0 if drive.load.prescribed else 1)
+        self.ks = drive.n_supply
+        self.mo = drive.motor_columns.start
+        """Column of the motor's first state in ``X`` (after ``omega`` of a dynamic load)."""
+        self.sc = drive.supply_column
+        """Column of the supply's first state (``u_sup``) in ``X``, if the supply has states."""
+        self.kx = self.mo + self.km + self.ks
         self.rows = Rows()
         self.rows("z", self.n_draws)
         self.rows("nz", self.n_noise)
@@ -59,7 +65,7 @@ class Wiring(TaskWiring):
         """The kernel source; ``vector``: loops 0, 2, 3 (1 too for continuous converters) written to vectorise."""
         index = "i = np.uint64(lo + ii)" if vector else "i = lo + ii"
         src = Source()
-        self._deriv(src)
+        deriv_source(src, self.task.drive, "m_terminal_currents" in self.parts.functions)
         # loop 1 first: it allocates the voltage rows. Vectorised (continuous converters): a scalar
         # loop gathers the environments' (num_envs, k) arrays into scratch rows, then the converter
         # runs over the rows; else it is the body of a per-environment loop inside ``kernel``.
@@ -78,7 +84,7 @@ class Wiring(TaskWiring):
                        "outcome": self._loop(index, self._outcome)})
         constraint_params = "".join(f"CP{k}, " for k in range(len(self.task.constraints)))
         calls.update({
-            "integrate": f"integrate(lo, hi, S, SX1, CF, CI, PE, {self._block_args(('MP', 'LP'))})",
+            "integrate": f"integrate(lo, hi, S, SX1, CF, CI, PE, {self._block_args(self._integration_params)})",
             "physical": f"physical(lo, hi, S, SX0, SX1, SPH, USUP, CF, CI, PE, {self._block_args(('MP',))})",
             "outcome": "outcome(lo, hi, X, W, T, PH, LIM, REF, LAST, A, STEPS, OBS, REW, TERM, TRUNC, FIN, "
                        f"S, SX1, SPH, CF, CI, RWP, {constraint_params})"})
@@ -167,6 +173,11 @@ class Wiring(TaskWiring):
         emit(body)
         return body
 
+    @property
+    def _integration_params(self) -> tuple[str, ...]:
+        """The parameter tuples the solver's loop reads: motor, load and (with states) supply."""
+        return ("MP", "LP", "SP") if self.ks else ("MP", "LP")
+
     def _block_args(self, names: tuple[str, ...]) -> str:
         """The parameter tuples among ``names`` that are the same for every environment (passed per block)."""
         return "".join(f"{n}, " for n in names if not self.constants.varies(n))
@@ -179,21 +190,6 @@ class Wiring(TaskWiring):
         return lines
 
     # ------------------------------------------------------------------ physics
-    def _deriv(self, src: Source) -> None:
-        """``deriv``: the ODE right-hand side of motor and load, as the drive couples them."""
-        km, kx = self.km, self.kx
-        src("def deriv(s, xs, us, w0, w1, tau, MP, LP, JT):")
-        src.depth += 1
-        if self.task.drive.load.prescribed:
-            src("return m_derivative(MP, xs, us, interpolated_speed(w0, w1, s, tau))")
-        else:
-            src(f"xm = {tup(f'xs[{j}]' for j in range(1, kx))}")
-            src("dm = m_derivative(MP, xm, us, xs[0])")
-            src("dom = speed_derivative(m_torque(MP, xm), l_torque(LP, xs[0], JT), JT)")
-            src(f"return {tup(['dom'] + [f'dm[{j}]' for j in range(km)])}")
-        src.depth -= 1
-        src("")
-
     def _gathered(self) -> dict[str, tuple[int, list[str]]]:
         """What :meth:`_gather` copies into rows of ``S``: name → (first row, source expressions)."""
         out = {"w0": ["W[i]"], "act": [f"A[i, {k}]" for k in range(self.task.action_space.shape[0])]}
@@ -221,7 +217,8 @@ class Wiring(TaskWiring):
         n_out, n_legs = topo.n_out, topo.n_legs
         xs = [f"x{j}" for j in range(self.kx)]
         fn = "v_" if soa else ""
-        src("u_sup = USUP[i]")
+        if not self.ks:
+            src("u_sup = USUP[i]")
         if soa:
             rows = {name: (row, len(exprs)) for name, (row, exprs) in self._gathered().items()}
             src(f"w0 = S[{rows['w0'][0]}, i]")
@@ -234,12 +231,13 @@ class Wiring(TaskWiring):
                 src(f"{name} = X[i, {j}]")
             n_act = len(topo.tables) if task.discrete_action else task.action_space.shape[0]
             act = [f"A[i, {k}]" for k in range(n_act)]
-        xm = xs[self.kx - self.km:]
+        xm = xs[self.mo:self.mo + self.km]
+        if self.ks:                     # the link voltage at the period start, held through the period
+            src(f"u_sup = {xs[self.sc]}")
+            src(f"S[{self.rows('t0')}, i] = T[i]")
         src(f"xm0 = {tup(xm)}")
-        if "m_terminal_currents" in self.parts.functions:
-            src(f"ito = {'v_' if soa else 'm_'}terminal_currents(MP, xm0)")
-        else:
-            src(f"ito = {tup(xm[:n_out])}")
+        own = "m_terminal_currents" in self.parts.functions
+        src(f"ito = {terminal_currents_source(own, 'v_' if soa else 'm_', 'xm0', xm[:n_out])}")
         if task.action_frame == "dq":         # the motor's rotor-frame voltages -> converter actions
             src(f"act = {'v_' if soa else 'm_'}dq_action(MP, {tup(act)}, xm0, w0, advance, u_sup)")
         else:
@@ -258,6 +256,7 @@ class Wiring(TaskWiring):
                 k = int(topo.leg_action[leg])
                 src(f"d{leg} = {fn}cv_duty(act[{k}], CLOW[{k}], CHIGH[{k}], CGAIN[{leg}], CBIAS[{leg}])")
                 src(f"v{leg} = {fn}cv_leg(d{leg}, il{leg}, CFULL[{leg}], share)")   # t_il / tau
+                self._store_share(src, 0, leg, f"v{leg}")
                 if conv.has_drops:
                     src(f"v{leg} = {fn}cv_drop(v{leg}, il{leg}, CVS, CVD, u_sup)")
             segments = [tup(f"v{leg}" for leg in range(n_legs))]
@@ -269,6 +268,9 @@ class Wiring(TaskWiring):
                     col += 1
             for leg in range(n_legs):
                 src(f"e{leg}, c{leg} = cv_leg(s{leg}, SW[i, {leg}], il{leg}, CFULL[{leg}], interlock)")
+                if self.two_segments:
+                    self._store_share(src, 0, leg, f"e{leg}")
+                self._store_share(src, 1 if self.two_segments else 0, leg, f"c{leg}")
                 if conv.has_drops:
                     src(f"e{leg} = cv_drop(e{leg}, il{leg}, CVS, CVD, u_sup)")
                     src(f"c{leg} = cv_drop(c{leg}, il{leg}, CVS, CVD, u_sup)")
@@ -295,6 +297,12 @@ class Wiring(TaskWiring):
             for j, x in enumerate(xs):
                 src(f"SX0[{j}, i] = {x}")
                 src(f"SX1[{j}, i] = {x}")
+
+    def _store_share(self, src: Source, segment: int, leg: int, value: str) -> None:
+        """With a supply with states: leg ``leg``'s share of segment ``segment`` on the + rail into ``S``."""
+        if self.ks:
+            row = self.rows(f"vl{segment}", self.task.drive.converter.topology.n_legs)
+            src(f"S[{row + leg}, i] = {value}")
 
     def _draws(self, index: str) -> Source:
         """Loop 0: the draws every step takes, into rows ``z`` and ``nz`` of ``S``.
@@ -331,17 +339,25 @@ class Wiring(TaskWiring):
             src("for ii in range(hi - lo):")
             src.depth += 1
             src(index)
-            src.extend(self._env_params(("MP", "LP"), inertia=True))
+            src.extend(self._env_params(self._integration_params, inertia=True))
             src(f"w0 = S[{rw0}, i]")
             src(f"w1 = S[{rw1}, i]")
             src(f"us = {tup(f'S[{row + o}, i]' for o in range(n_out))}")
+            extra = ""
+            if self.ks:
+                n_legs = self.task.drive.converter.topology.n_legs
+                r_vl = self.rows.first[f"vl{g}"]
+                src(f"vl = {tup(f'S[{r_vl + j}, i]' for j in range(n_legs))}")
+                src(f"t0 = S[{self.rows.first['t0']}, i]")
+                extra = "vl, t0, CMT, "
             for j, x in enumerate(xs):
                 src(f"{x} = SX1[{j}, i]")
             for stage, (c, a) in enumerate(tableau.stages):
                 weights = tup(repr(w) for _, w in a)
                 ys = [f"combine({x}, h, {weights}, {tup(f'k{m}[{j}]' for m, _ in a)})" if a else x
                       for j, x in enumerate(xs)]
-                src(f"k{stage} = deriv(combine(s, h, ({c!r},), (1.0,)), {tup(ys)}, us, w0, w1, tau, MP, LP, JT)")
+                tail = "MP, LP, JT, SP" if self.ks else "MP, LP, JT"
+                src(f"k{stage} = deriv(combine(s, h, ({c!r},), (1.0,)), {tup(ys)}, us, {extra}w0, w1, tau, {tail})")
             weights = tup(repr(w) for _, w in tableau.weights)
             for j, x in enumerate(xs):
                 src(f"SX1[{j}, i] = combine({x}, h, {weights}, {tup(f'k{m}[{j}]' for m, _ in tableau.weights)})")
@@ -351,13 +367,13 @@ class Wiring(TaskWiring):
     def _physical(self, src: Source) -> None:
         """Loop 3 body: the drive's physical state of environment ``i`` (SI units), into ``SPH``."""
         drive = self.task.drive
-        motor, km, kx = drive.motor, self.km, self.kx
+        motor, km, mo = drive.motor, self.km, self.mo
         n_out = drive.converter.topology.n_out
         f = self.parts.functions
         if motor.has_angle:
-            src(f"SX1[{kx - 1}, i] = wrap_angle(SX1[{kx - 1}, i])")
-        src(f"xm0 = {tup(f'SX0[{j}, i]' for j in range(kx - km, kx))}")
-        src(f"xm1 = {tup(f'SX1[{j}, i]' for j in range(kx - km, kx))}")
+            src(f"SX1[{mo + km - 1}, i] = wrap_angle(SX1[{mo + km - 1}, i])")
+        src(f"xm0 = {tup(f'SX0[{j}, i]' for j in range(mo, mo + km))}")
+        src(f"xm1 = {tup(f'SX1[{j}, i]' for j in range(mo, mo + km))}")
         r_um = self.rows("um")
         src(f"um = {tup(f'S[{r_um + o}, i]' for o in range(n_out))}")
         w_end = "SX1[0, i]" if not drive.load.prescribed else f"S[{self.rows('w1')}, i]"
@@ -368,7 +384,7 @@ class Wiring(TaskWiring):
             [f"vol[{j}]" for j in range(len(motor.voltage_names))]
         if motor.has_angle:
             parts.append(f"xm1[{km - 1}]")
-        parts.append("USUP[i]")
+        parts.append(f"SX1[{self.sc}, i]" if self.ks else "USUP[i]")
         if motor.extra_names:
             src("ext = v_extras(MP, xm1)")
             parts += [f"ext[{j}]" for j in range(len(motor.extra_names))]

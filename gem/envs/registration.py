@@ -153,7 +153,7 @@ def _build_motor(motor: str | Motor, motor_params, nominal_values, limit_values,
     plain = next((k for k, v in THERMAL_VARIANTS.items() if v is cls), cls)
     if thermal is not None:
         if plain not in THERMAL_VARIANTS:
-            raise ValueError(f"thermal={thermal!r}: {getattr(cls, '__name__', motor)} has no thermal model "
+            raise ValueError(f"thermal: {getattr(cls, '__name__', motor)} has no thermal model "
                              f"(the {', '.join(k.__name__ for k in THERMAL_VARIANTS)} has)")
         options["thermal"] = thermal
         cls = THERMAL_VARIANTS[plain]

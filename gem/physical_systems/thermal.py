@@ -1,6 +1,6 @@
 r"""Temperature: a lumped-parameter thermal network (LPTN) of a PMSM, its losses and the temperature laws.
 
-The network is Wallscheid's four-node LPTN of a permanent-magnet synchronous motor [W17]_: the
+The network is Wallscheid's four-node LPTN of a permanent-magnet synchronous motor [W17]: the
 permanent magnet (``pm``), stator yoke (``sy``), stator teeth (``st``) and stator winding (``sw``),
 each a heat capacity ``C``, joined by thermal resistances ``R`` and tied to two boundaries held
 at fixed temperatures, the ambient air ``θ_a`` and the coolant ``θ_c``::
@@ -20,12 +20,12 @@ and on the coolant temperature, as published::
 **Losses.** The copper loss heats the winding node: ``P_sw = 1.5 r_s(θ_sw) (i_sd² + i_sq²)`` (the
 amplitude-invariant dq currents, i.e. ``3 R I_rms²``). The iron loss is a Steinmetz-type law with
 the exponent of the flux set to 2, a hysteresis term proportional to the electrical frequency and
-a classical eddy-current term proportional to its square (the loss separation of Bertotti [B88]_,
+a classical eddy-current term proportional to its square (the loss separation of Bertotti [B88],
 without the excess term), with the stator flux linkage ``|ψ_s|`` standing for the flux density::
 
     P_fe = (k_hy |f_el| + k_ed f_el²) |ψ_s|²            f_el = p ω / (2π),  |ψ_s|² = ψ_d² + ψ_q²
 
-split between the nodes as in [W17]_: ``P_pm = (1 - k₁) P_fe``, ``P_sy = k₂ k₁ P_fe``,
+split between the nodes as in [W17]: ``P_pm = (1 - k₁) P_fe``, ``P_sy = k₂ k₁ P_fe``,
 ``P_st = (1 - k₂) k₁ P_fe`` with ``k₁ = clip(k1_0 + k1_n n + k1_i i_n + k1_ni n i_n, 0, 1)``,
 ``i_n = |i_dq| / i_ref``. Wallscheid's iron losses come from a measured loss map that is not
 public; ``k_hy`` and ``k_ed`` here are an assumption (see the table), not his.
@@ -35,13 +35,13 @@ public; ``k_hy`` and ``k_ed`` here are an assumption (see the table), not his.
     r_s(θ_sw) = r_s (1 + alpha_cu (θ_sw - theta_ref))      copper: alpha_cu = 0.00393 1/K
     ψ_p(θ_pm) = ψ_p (1 + alpha_pm (θ_pm - theta_ref))      NdFeB: alpha_pm ≈ -0.1 %/K
 
-References:
+Sources:
 
-.. [W17] O. Wallscheid, "Ein Beitrag zur thermischen Ausnutzung permanenterregter Synchronmotoren in
-   automobilen Traktionsanwendungen", dissertation, Paderborn University, 2017; the parameter values
-   as published with W. Kirchgässner's thermal-nn (``WallscheidLPTNCell``, github.com/wkirgsn/thermal-nn).
-.. [B88] G. Bertotti, "General properties of power losses in soft ferromagnetic materials",
-   IEEE Trans. Magn. 24(1), 1988.
+* [W17] O. Wallscheid, "Ein Beitrag zur thermischen Ausnutzung permanenterregter Synchronmotoren in
+  automobilen Traktionsanwendungen", dissertation, Paderborn University, 2017; the parameter values
+  as published with W. Kirchgässner's thermal-nn (``WallscheidLPTNCell``, github.com/wkirgsn/thermal-nn).
+* [B88] G. Bertotti, "General properties of power losses in soft ferromagnetic materials",
+  IEEE Trans. Magn. 24(1), 1988.
 """
 
 from __future__ import annotations
@@ -119,45 +119,47 @@ class WallscheidLPTN:
     Sources: [W17] for the network and the loss split, the resistivity coefficient of copper and
     NdFeB data sheets for the temperature laws; the iron-loss coefficients are an assumption.
 
-    ============= ========== ========== =====================================================
-    parameter     default    unit       meaning (source)
-    ============= ========== ========== =====================================================
-    c_pm          10666      J/K        heat capacity, magnet [W17]
-    c_sy          6509.3     J/K        heat capacity, stator yoke [W17]
-    c_st          437.13     J/K        heat capacity, stator teeth [W17]
-    c_sw          3510.5     J/K        heat capacity, stator winding [W17]
-    r_sy_sw       0.0375     K/W        yoke–winding [W17]
-    r_sy_st       0.0707     K/W        yoke–teeth [W17]
-    r_sw_st       0.0899     K/W        winding–teeth [W17]
-    r_c_sy        0.018      K/W        coolant–yoke at θ_c = 20 °C [W17]
-    alpha_c_sy    -0.0054    1/K        its coolant-temperature coefficient [W17]
-    m/b/a_st_pm   1.7275, 0.1573, 0.3039 (K/W, 1, K/W)   teeth–magnet ``m exp(-n/b) + a`` [W17]
-    m/b/a_sw_pm   0.8486, 0.1428, 0.2319 (K/W, 1, K/W)   winding–magnet [W17]
-    m/b/a_pm_a    0.6349, 0.1184, 0.1205 (K/W, 1, K/W)   magnet–ambient [W17]
-    r_pm_c0 ...   0.3528, -0.2484, 0.0276, 0.3331 (K/W)  magnet–coolant polynomial [W17]
-    theta_ambient 25         °C         ambient temperature
-    theta_coolant 25         °C         coolant temperature
-    theta_initial None       °C         every node at reset (``None``: ``theta_coolant``)
-    k1_0 ... k1_ni 0.5441, 0.0078, 0.0352, -0.7438 (1) iron-loss share of the stator [W17]
-    i_ref         256        A          current unit of ``k₁`` [W17]
-    k2            0.8655     1          yoke's part of the stator iron loss [W17]
-    k_hy          460        W/(Hz Wb²) hysteresis coefficient (assumed: see below)
-    k_ed          3.06       W/(Hz² Wb²) eddy-current coefficient (assumed: see below)
-    alpha_cu      0.00393    1/K        resistance coefficient of copper (at 20 °C)
-    alpha_pm      -0.001     1/K        flux coefficient of NdFeB (remanence, -0.09 ... -0.12 %/K)
-    theta_ref     20         °C         temperature of the motor's ``r_s`` and ``psi_p``
-    ============= ========== ========== =====================================================
+    ========================= ====================== =========== =======================================================
+    parameter                 default                unit        meaning (source)
+    ========================= ====================== =========== =======================================================
+    c_pm, c_sy                10666, 6509.3          J/K         heat capacities: magnet, stator yoke [W17]
+    c_st, c_sw                437.127, 3510.5        J/K         heat capacities: stator teeth, winding [W17]
+    r_sy_sw                   0.0375                 K/W         yoke–winding [W17]
+    r_sy_st                   0.0707                 K/W         yoke–teeth [W17]
+    r_sw_st                   0.0899                 K/W         winding–teeth [W17]
+    r_c_sy                    0.018                  K/W         coolant–yoke at θ_c = 20 °C [W17]
+    alpha_c_sy                -0.0054                1/K         its coolant-temperature coefficient [W17]
+    m_st_pm, b_st_pm, a_st_pm 1.7275, 0.1573, 0.3039 K/W, 1, K/W teeth–magnet ``m exp(-n/b) + a`` [W17]
+    m_sw_pm, b_sw_pm, a_sw_pm 0.8486, 0.1428, 0.2319 K/W, 1, K/W winding–magnet [W17]
+    m_pm_a, b_pm_a, a_pm_a    0.6349, 0.1184, 0.1205 K/W, 1, K/W magnet–ambient [W17]
+    r_pm_c0, r_pm_c_n         0.3528, -0.2484        K/W         magnet–coolant polynomial [W17]
+    r_pm_c_t, r_pm_c_nt       0.0276, 0.3331         K/W         its coolant terms (θ_c in units of 100 °C) [W17]
+    theta_ambient             25                     °C          ambient temperature
+    theta_coolant             25                     °C          coolant temperature
+    theta_initial             None                   °C          every node at reset (``None``: ``theta_coolant``)
+    k1_0, k1_n                0.5441, 0.0078         1           stator share of the iron loss [W17]
+    k1_i, k1_ni               0.0352, -0.7438        1           its current terms [W17]
+    i_ref                     256                    A           current unit of ``k₁`` [W17]
+    k2                        0.8655                 1           yoke's part of the stator iron loss [W17]
+    k_hy                      66                     W/(Hz Wb²)  hysteresis coefficient (assumed, see below)
+    k_ed                      0.55                   W/(Hz² Wb²) eddy-current coefficient (assumed, see below)
+    alpha_cu                  0.00393                1/K         resistance coefficient of copper at 20 °C
+    alpha_pm                  -0.001                 1/K         NdFeB flux coefficient (remanence: -0.09 ... -0.12 %/K)
+    theta_ref                 20                     °C          temperature of the motor's ``r_s`` and ``psi_p``
+    ========================= ====================== =========== =======================================================
 
-    ``k_hy`` and ``k_ed`` are chosen so that gem's default PMSM loses about 600 W in its iron at
-    3000 rpm without load (half hysteresis, half eddy currents; 1.2 % of its 50 kW rating), an
-    assumption: Wallscheid's measured loss map is not public. The network was identified on a
-    60 kW automotive PMSM (``R_dc`` 14.6 mΩ) of the size of gem's default PMSM (``r_s`` 18 mΩ).
+    ``k_hy`` and ``k_ed`` are chosen so that gem's default PMSM loses about 800 W in its iron at
+    2400 rpm and the nominal 240 A (MTPA, ``|ψ_s|`` = 0.224 Wb, f_el = 120 Hz; half hysteresis, half
+    eddy currents; 2 % of the 40 kW it delivers there, near its base speed at 300 V), an
+    assumption: Wallscheid's measured loss map is not public. The network was identified on an
+    automotive traction PMSM (the test-bench motor of the Kaggle "Electric Motor Temperature" data,
+    ``R_dc`` 14.6 mΩ), of the size of gem's default PMSM (``r_s`` 18 mΩ, 240 A nominal).
     Its time constants are minutes to hours; over a 0.2 s episode the temperatures barely move.
     """
 
     c_pm: float = 10666.0
     c_sy: float = 6509.3
-    c_st: float = 437.13
+    c_st: float = 437.127
     c_sw: float = 3510.5
     r_sy_sw: float = 0.0375
     r_sy_st: float = 0.0707
@@ -185,8 +187,8 @@ class WallscheidLPTN:
     k1_ni: float = -0.7438
     i_ref: float = 256.0
     k2: float = 0.8655
-    k_hy: float = 460.0
-    k_ed: float = 3.06
+    k_hy: float = 66.0
+    k_ed: float = 0.55
     alpha_cu: float = 0.00393
     alpha_pm: float = -0.001
     theta_ref: float = 20.0

@@ -38,6 +38,7 @@ from gem.physical_systems.solvers import euler_step, rk4_step, scipy_step
 from gem.physical_systems.supplies import IdealVoltageSupply
 from gem.physical_systems.synchronous import PMSM, SynchronousMotor, SynRM, dq_torque, mtpa_currents
 from gem.physical_systems.thermal import WallscheidLPTN
+from gem.physical_systems.thermal_dc import ThermalPermExDc, WindingNode
 from gem.physical_systems.thermal_pmsm import ThermalPMSM
 from gem.physical_systems.transforms import (
     T23,
@@ -64,7 +65,8 @@ __all__ = [
     "IdealVoltageSupply", "MechanicalLoad", "Motor", "OrnsteinUhlenbeckLoad", "PermExDc",
     "PolynomialStaticLoad", "SeriesDc", "ShuntDc", "Topology", "euler_step", "rk4_step",
     "scipy_step", "wrap_angle", "PMSM", "SynRM", "SCIM", "DFIM", "EESM", "SIXPMSM", "InductionMotor",
-    "SynchronousMotor", "ThermalPMSM", "WallscheidLPTN", "dq_torque", "mtpa_currents", "T23", "T32",
+    "SynchronousMotor", "ThermalPermExDc", "ThermalPMSM", "WallscheidLPTN", "WindingNode", "dq_torque",
+    "mtpa_currents", "T23", "T32",
     "abc_to_alphabeta", "abc_to_dq", "alphabeta_to_abc", "alphabeta_to_dq", "clarke", "dq_to_abc",
     "dq_to_alphabeta", "inverse_clarke", "inverse_park", "park",
 ]

@@ -75,6 +75,11 @@ def decaying(m, b, a, n):
     return m * np.exp(-n / b) + a
 
 
+def node_derivative(theta, p_loss, theta_a, r_th, c_th):
+    """``dθ/dt`` (K/s) of one node tied to a boundary at ``theta_a``: ``C dθ/dt = P - (θ - θ_a) / R``."""
+    return (p_loss - (theta - theta_a) / r_th) / c_th
+
+
 def lptn_derivative(lptn, theta_pm, theta_sy, theta_st, theta_sw, p_cu, p_fe, omega, i_abs):
     """``dθ/dt`` (K/s) of the four nodes (pm, sy, st, sw) for a copper loss ``p_cu`` and an iron loss ``p_fe`` (W).
 
@@ -237,8 +242,12 @@ LPTN_PARAMS = ("c_pm", "c_sy", "c_st", "c_sw", "r_sy_sw", "r_sy_st", "r_sw_st", 
 """The network's numbers in the order :func:`lptn_derivative` unpacks them."""
 
 
-def thermal_option(value: object) -> WallscheidLPTN | None:
-    """The ``thermal=`` keyword: ``None``/``False`` (off), ``True`` (defaults), a dict of parameters or a network.
+def thermal_option(value: object, model: type) -> object | None:
+    """The ``thermal=`` keyword: ``None``/``False`` (off), ``True`` (defaults), a dict of parameters or a ``model``.
+
+    Args:
+        value: What the user gave.
+        model: The parameter class of the motor's thermal model (:class:`WallscheidLPTN`, ...).
 
     Raises:
         ValueError: Naming the value when it is none of these, or a dict names an unknown parameter.
@@ -246,14 +255,14 @@ def thermal_option(value: object) -> WallscheidLPTN | None:
     if value is None or value is False:
         return None
     if value is True:
-        return WallscheidLPTN()
-    if isinstance(value, WallscheidLPTN):
+        return model()
+    if isinstance(value, model):
         return value
     if isinstance(value, Mapping):
-        known = [f.name for f in fields(WallscheidLPTN)]
+        known = [f.name for f in fields(model)]
         unknown = [k for k in value if k not in known]
         if unknown:
-            raise ValueError(f"thermal: unknown parameter(s) {unknown}; known: {known}")
-        return WallscheidLPTN(**value)
-    raise ValueError(f"thermal must be None, True, a dict of WallscheidLPTN parameters or a WallscheidLPTN, "
+            raise ValueError(f"thermal: unknown parameter(s) {unknown} of {model.__name__}; known: {known}")
+        return model(**value)
+    raise ValueError(f"thermal must be None, True, a dict of {model.__name__} parameters or a {model.__name__}, "
                      f"got {value!r}")

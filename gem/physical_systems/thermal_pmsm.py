@@ -61,6 +61,10 @@ class ThermalPMSM(SynchronousMotor):
     default_nominal: ClassVar = {**PMSM.default_nominal, "theta_pm": 120.0,
                                  **dict.fromkeys(THERMAL_NODES[1:], 155.0)}
     default_limits: ClassVar = {**PMSM.default_limits, "theta_pm": 150.0, **dict.fromkeys(THERMAL_NODES[1:], 180.0)}
+    thermal_nodes: ClassVar = THERMAL_NODES
+    """The temperatures, limited by the default constraints of the thermal option."""
+    thermal_model: ClassVar = WallscheidLPTN
+    """The parameters of ``thermal=`` (a dict of them or an instance)."""
 
     def __post_init__(self) -> None:
         """Validates the parameters; ``thermal`` must be a ``WallscheidLPTN``."""

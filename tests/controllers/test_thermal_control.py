@@ -1,4 +1,4 @@
-"""The tuned PI cascade of the PMSM keeps working with the thermal option on (a hot machine)."""
+"""The tuned PI cascades keep working with the thermal option on (a hot PMSM and PermExDc)."""
 
 import gymnasium as gym
 import numpy as np
@@ -10,13 +10,15 @@ import gem.controllers
 from gem.envs import ConstReference
 
 HOT = {"theta_initial": 140.0, "theta_ambient": 140.0, "theta_coolant": 140.0}
-"""r_s 47 % and psi_p 12 % off the (cold, 20 °C) values the cascade is tuned with."""
+"""PMSM: r_s 47 % and psi_p 12 % off the (cold, 20 °C) values the cascade is tuned with."""
 
 
-@pytest.mark.parametrize(("task", "steps"), [("CC", 400), ("SC", 3000)])
-def test_pi_cascade_tracks_a_hot_pmsm(task, steps):
-    values = STEP_VALUES[task]["PMSM"]
-    env = gym.make(f"gem/Cont-{task}-PMSM-v0", thermal=HOT, reference=[ConstReference(value=v) for v in values])
+@pytest.mark.parametrize(("motor", "task", "steps", "hot", "winding"), [
+    ("PMSM", "CC", 400, HOT, "theta_sw"), ("PMSM", "SC", 3000, HOT, "theta_sw"),
+    ("PermExDc", "CC", 400, {"theta_initial": 140.0, "theta_ambient": 140.0}, "theta_w")])
+def test_pi_cascade_tracks_a_hot_machine(motor, task, steps, hot, winding):
+    values = STEP_VALUES[task][motor]
+    env = gym.make(f"gem/Cont-{task}-{motor}-v0", thermal=hot, reference=[ConstReference(value=v) for v in values])
     base = env.unwrapped
     policy = gem.controllers.make(env)
     obs, _ = env.reset(seed=0)
@@ -30,5 +32,4 @@ def test_pi_cascade_tracks_a_hot_pmsm(task, steps):
     for name, ref, ss_error, overshoot in step_metrics(base, states, values):
         assert ss_error < 0.02, f"{name}: steady-state error {ss_error:.2%} of nominal (ref {ref:.3g})"
         assert overshoot < 0.10, f"{name}: overshoot {overshoot:.1%} (ref {ref:.3g})"
-    theta_sw = states[:, base.drive.index["theta_sw"]]
-    assert theta_sw[-1] > 140.0                       # the copper loss heats the winding
+    assert states[-1, base.drive.index[winding]] > 140.0             # the copper loss heats the winding

@@ -218,6 +218,7 @@ def test_bad_thermal_parameters_are_named(thermal, message):
 
 
 def test_thermal_option_needs_a_motor_with_a_model():
+    """SynRM: no thermal model (PMSM and PermExDc have); a PMSM object gets its temperatures."""
     with pytest.raises(ValueError, match="SynRM has no thermal model"):
         gem.make_task("SynRM", "CC", thermal=True)
     m = gem.make_task(PMSM(r_s=0.02), "CC", thermal=True).drive.motor     # an instance gets its temperatures

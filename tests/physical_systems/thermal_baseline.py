@@ -11,7 +11,8 @@ import numpy as np
 import gem
 
 CASES = {"pmsm_cont_cc": ("PMSM", "CC", "Cont", True), "pmsm_cont_cc_numpy": ("PMSM", "CC", "Cont", False),
-         "synrm_cont_tc": ("SynRM", "TC", "Cont", True), "pmsm_finite_sc": ("PMSM", "SC", "Finite", True)}
+         "synrm_cont_tc": ("SynRM", "TC", "Cont", True), "pmsm_finite_sc": ("PMSM", "SC", "Finite", True),
+         "permex_cont_cc": ("PermExDc", "CC", "Cont", True)}
 
 
 def trajectory(motor: str, task: str, action_type: str, compiled: bool, steps: int = 150) -> np.ndarray:

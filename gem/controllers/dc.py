@@ -36,6 +36,7 @@ from gem.controllers.pi import clip
 from gem.controllers.signals import Signals
 from gem.physical_systems.dc_motors import ExtExDc, PermExDc, SeriesDc, ShuntDc
 from gem.physical_systems.motor import Motor
+from gem.physical_systems.thermal_dc import ThermalPermExDc
 
 
 @dataclass(frozen=True)
@@ -207,5 +208,6 @@ class ShuntControl(DcControl):
 
 
 FAMILIES: dict[type, type[DcControl]] = {PermExDc: PermExControl, SeriesDc: SeriesControl,
-                                         ExtExDc: ExtExControl, ShuntDc: ShuntControl}
+                                         ExtExDc: ExtExControl, ShuntDc: ShuntControl,
+                                         ThermalPermExDc: PermExControl}
 """DC motor class → its control knowledge."""

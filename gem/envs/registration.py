@@ -35,6 +35,9 @@ from gem.physical_systems.rectifier import ThreePhaseRectifierSupply
 from gem.physical_systems.six_phase import SIXPMSM
 from gem.physical_systems.supplies import IdealVoltageSupply, RCVoltageSupply
 from gem.physical_systems.synchronous import PMSM, SynRM
+from gem.physical_systems.thermal import thermal_option
+from gem.physical_systems.thermal_dc import ThermalPermExDc
+from gem.physical_systems.thermal_pmsm import ThermalPMSM
 
 ACTION_TYPES = ("Cont", "Finite")
 TASKS = ("CC", "TC", "SC")
@@ -140,21 +143,36 @@ def default_converter(motor: Motor, action_type: str, interlocking_time: float =
     return kind(topo[n], interlocking_time, switch_drop, diode_drop)
 
 
+THERMAL_VARIANTS: dict[type[Motor], type[Motor]] = {PMSM: ThermalPMSM, PermExDc: ThermalPermExDc}
+"""Motor classes with a thermal option (``thermal=``) and the class that adds the temperatures."""
+
+
 def _build_motor(motor: str | Motor, motor_params, nominal_values, limit_values,
-                 flux_observer: bool) -> tuple[Motor, MotorEntry | None]:
+                 flux_observer: bool, thermal: Any = None) -> tuple[Motor, MotorEntry | None]:
     options = {"flux_observer": True} if flux_observer else {}
     cls = type(motor) if isinstance(motor, Motor) else MOTORS[motor].motor if motor in MOTORS else None
     if options and cls is not None and "flux_observer" not in cls.option_names:
         raise ValueError(f"flux_observer=True: {cls.__name__} has no rotor-flux observer (the induction motors "
                          f"SCIM and DFIM have)")
+    plain = next((k for k, v in THERMAL_VARIANTS.items() if v is cls), cls)
+    if thermal is not None and thermal is not False:
+        if plain not in THERMAL_VARIANTS:
+            raise ValueError(f"thermal: {getattr(cls, '__name__', motor)} has no thermal model "
+                             f"({' and '.join(k.__name__ for k in THERMAL_VARIANTS)} have)")
+        cls = THERMAL_VARIANTS[plain]
+        options["thermal"] = thermal_option(thermal, cls.thermal_model)
     if isinstance(motor, Motor):
         if motor_params or nominal_values or limit_values:
             raise ValueError("motor_params/nominal_values/limit_values go with a motor name, not a Motor instance")
-        return (replace(motor, **options) if options else motor), MOTORS.get(type(motor).__name__)
+        entry = MOTORS.get(getattr(plain, "__name__", ""))
+        if cls is not type(motor):      # a plain motor gets its temperatures
+            return cls(**motor.parameters, nominal_values=motor.nominal_values, limit_values=motor.limit_values,
+                       **options), entry
+        return (replace(motor, **options) if options else motor), entry
     if cls is None:
         raise ValueError(f"unknown motor {motor!r}; known: {sorted(MOTORS)} (or pass a Motor instance)")
     entry = MOTORS[motor]
-    m = entry.motor.from_params(motor_params, nominal_values=nominal_values, limit_values=limit_values, **options)
+    m = cls.from_params(motor_params, nominal_values=nominal_values, limit_values=limit_values, **options)
     return m, entry
 
 
@@ -215,7 +233,8 @@ def make_task(motor: str | Motor = "SeriesDc", task: str = "SC", action_type: st
               reward: type[WeightedSumOfErrors] | WeightedSumOfErrors | None = None,
               randomize: Mapping[str, Any] | None = None,
               observed_states: Sequence[str] | None = None, last_action: bool | None = None,
-              action_frame: str = "abc", action_delay: int = 0, flux_observer: bool = False) -> DriveTask:
+              action_frame: str = "abc", action_delay: int = 0, flux_observer: bool = False,
+              thermal: Any = None) -> DriveTask:
     """Builds a drive-control task; every argument has the default of the registered id.
 
     Args:
@@ -264,6 +283,13 @@ def make_task(motor: str | Motor = "SeriesDc", task: str = "SC", action_type: st
             :class:`~gem.envs.task.DriveTask`).
         flux_observer: Induction motors: append the rotor-flux states ``psi_abs, psi_angle`` (GEM's
             ``FluxObserver``; see :mod:`gem.physical_systems.induction`).
+        thermal: PMSM and PermExDc: temperatures as states (after ``u_sup``, in °C), with the
+            resistance (and the PMSM's magnet flux) following them. ``True`` (default parameters), a
+            dict of parameters or a parameter object: for the PMSM a four-node network
+            (``theta_pm, theta_sy, theta_st, theta_sw``;
+            :class:`~gem.physical_systems.thermal.WallscheidLPTN`), for the PermExDc one winding node
+            (``theta_w``; :class:`~gem.physical_systems.thermal_dc.WindingNode`). ``None`` (default) or
+            ``False``: off. The default constraints then include the temperature limits.
     """
     if task not in TASKS:
         raise ValueError(f"unknown task {task!r}; choose from {TASKS}")
@@ -274,7 +300,7 @@ def make_task(motor: str | Motor = "SeriesDc", task: str = "SC", action_type: st
     interlocking_time = arg.number("interlocking_time", interlocking_time, ">= 0")
     m, entry = _build_motor(motor, arg.mapping("motor_params", motor_params),
                             arg.mapping("nominal_values", nominal_values), arg.mapping("limit_values", limit_values),
-                            arg.flag("flux_observer", flux_observer))
+                            arg.flag("flux_observer", flux_observer), thermal)
     supply = arg.supply(supply, u_sup, entry.u_sup if entry else 60.0)
     arg.instance("load", load, MechanicalLoad, "a load of gem.physical_systems (ConstantSpeedLoad, "
                  "PolynomialStaticLoad, ...)")
@@ -308,6 +334,8 @@ def make_task(motor: str | Motor = "SeriesDc", task: str = "SC", action_type: st
     if constraints is None:
         constraints = entry.constraints if entry and entry.constraints is not None else \
             (LimitConstraint(m.current_names),)
+        if type(m) in THERMAL_VARIANTS.values():
+            constraints = (*constraints, LimitConstraint(m.thermal_nodes))
     observed = arg.names("observed_states", observed_states)
     if observed is None:
         observed = default_observed(drive.state_names, bool(entry and entry.angle_features))

@@ -38,6 +38,9 @@ from gem.physical_systems.six_phase import SIXPMSM
 from gem.physical_systems.solvers import euler_step, rk4_step, scipy_step
 from gem.physical_systems.supplies import IdealVoltageSupply, RCVoltageSupply
 from gem.physical_systems.synchronous import PMSM, SynchronousMotor, SynRM, dq_torque, mtpa_currents
+from gem.physical_systems.thermal import WallscheidLPTN
+from gem.physical_systems.thermal_dc import ThermalPermExDc, WindingNode
+from gem.physical_systems.thermal_pmsm import ThermalPMSM
 from gem.physical_systems.transforms import (
     T23,
     T32,
@@ -63,7 +66,8 @@ __all__ = [
     "IdealVoltageSupply", "MechanicalLoad", "Motor", "OrnsteinUhlenbeckLoad", "PermExDc",
     "PolynomialStaticLoad", "RCVoltageSupply", "SeriesDc", "ShuntDc", "Topology", "euler_step", "rk4_step",
     "scipy_step", "wrap_angle", "PMSM", "SynRM", "SCIM", "DFIM", "EESM", "SIXPMSM", "InductionMotor",
-    "SynchronousMotor", "ThreePhaseRectifierSupply", "dq_torque", "mtpa_currents", "T23", "T32",
+    "SynchronousMotor", "ThermalPermExDc", "ThermalPMSM", "ThreePhaseRectifierSupply", "WallscheidLPTN",
+    "WindingNode", "dq_torque", "mtpa_currents", "T23", "T32",
     "abc_to_alphabeta", "abc_to_dq", "alphabeta_to_abc", "alphabeta_to_dq", "clarke", "dq_to_abc",
     "dq_to_alphabeta", "inverse_clarke", "inverse_park", "park",
 ]

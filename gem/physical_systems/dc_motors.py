@@ -17,6 +17,12 @@ _DC_LIMITS = {"omega": 400.0, "torque": 38.0, "i": 210.0, "i_a": 210.0, "i_e": 2
               "u": 60.0, "u_a": 60.0, "u_e": 60.0}
 
 
+def permex_current_derivative(i: Column, u: Column, omega: Column, r_a: Column, l_a: Column,
+                              psi_e: Column) -> Column:
+    """``di/dt = (u - r_a i - psi_e omega) / l_a`` of :class:`PermExDc` (a function: the heated one calls it too)."""
+    return (u - r_a * i - psi_e * omega) / l_a
+
+
 @dataclass(frozen=True, kw_only=True)
 class PermExDc(Motor):
     r"""Permanently excited DC motor.
@@ -54,8 +60,7 @@ class PermExDc(Motor):
 
     def derivative(self, x: Columns, u: Columns, omega: Column) -> tuple[Column]:
         """di/dt."""
-        i, v = x[0], u[0]
-        return ((v - self.r_a * i - self.psi_e * omega) / self.l_a,)
+        return (permex_current_derivative(x[0], u[0], omega, self.r_a, self.l_a, self.psi_e),)
 
     def torque(self, x: Columns) -> Column:
         """T = psi_e i."""

@@ -6,7 +6,7 @@ Component parameters are floats or ``(num_envs,)`` arrays (one value per environ
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import fields
+from dataclasses import fields, is_dataclass
 from typing import Any
 
 import numpy as np
@@ -68,8 +68,8 @@ def validated_fields(obj: Any, skip: Iterable[str] = ()) -> dict[str, Any]:
         if f.name in skip or not f.init:
             continue
         value = getattr(obj, f.name)
-        if isinstance(value, Mapping) or value is None or callable(value):
-            continue
+        if isinstance(value, Mapping) or value is None or callable(value) or is_dataclass(value):
+            continue  # not a number: a sub-component (e.g. a thermal network) checks its own
         converted = as_param(value, f"{type(obj).__name__}.{f.name}")
         object.__setattr__(obj, f.name, converted)
         out[f.name] = converted

@@ -89,6 +89,17 @@ def dq_torque(i_sd: np.ndarray, i_sq: np.ndarray, p: np.ndarray | float, l_d: np
     return 1.5 * p * (psi_p + (l_d - l_q) * i_sd) * i_sq
 
 
+def dq_derivative(i_sd: Column, i_sq: Column, eps: Column, u: Columns, omega: Column, p: int, r_s: Column,
+                  l_d: Column, l_q: Column, psi_p: Column) -> tuple[Column, Column, Column]:
+    """``(di_sd/dt, di_sq/dt, dε/dt)`` of :class:`SynchronousMotor` (a function: the thermal PMSM calls it too)."""
+    u_alpha, u_beta = clarke(u[0], u[1], u[2])
+    u_sd, u_sq = park(u_alpha, u_beta, eps)
+    omega_el = p * omega
+    di_sd = (u_sd - r_s * i_sd + omega_el * l_q * i_sq) / l_d
+    di_sq = (u_sq - r_s * i_sq - omega_el * (l_d * i_sd + psi_p)) / l_q
+    return di_sd, di_sq, omega_el
+
+
 def phase_currents(i_sd: Column, i_sq: Column, epsilon: Column) -> tuple[Column, Column, Column]:
     """``i_a, i_b, i_c = T32 Q(ε) i_dq`` (a function, not a method: the compiled kernel calls it)."""
     i_alpha, i_beta = inverse_park(i_sd, i_sq, epsilon)
@@ -152,17 +163,11 @@ class SynchronousMotor(Motor):
         ``u`` is transformed into the rotor frame with the angle in ``x``, so the solver sees the
         voltage vector rotate during the period.
         """
-        i_sd, i_sq, eps = x[0], x[1], x[2]
-        u_alpha, u_beta = clarke(u[0], u[1], u[2])
-        u_sd, u_sq = park(u_alpha, u_beta, eps)
-        omega_el = self.p * omega
-        di_sd = (u_sd - self.r_s * i_sd + omega_el * self.l_q * i_sq) / self.l_d
-        di_sq = (u_sq - self.r_s * i_sq - omega_el * (self.l_d * i_sd + self.psi_p)) / self.l_q
-        return di_sd, di_sq, omega_el
+        return dq_derivative(x[0], x[1], x[2], u, omega, self.p, self.r_s, self.l_d, self.l_q, self.psi_p)
 
     def dq_action(self, a: Columns, x: Columns, omega: Column, advance: float, u_sup: Column) -> tuple[Column, ...]:
         """B6 actions for ``(u_sd, u_sq) / (2/3 u_sup)`` (:func:`~gem.physical_systems.modulation.dq_action_to_b6`)."""
-        return dq_action_to_b6(a[0], a[1], x[2], omega, self.p, advance, (2.0 / 3.0) * u_sup, u_sup)
+        return dq_action_to_b6(a[0], a[1], x[-1], omega, self.p, advance, (2.0 / 3.0) * u_sup, u_sup)
 
     def torque(self, x: Columns) -> Column:
         """T = 1.5 p (psi_p + (l_d - l_q) i_sd) i_sq."""
@@ -170,11 +175,11 @@ class SynchronousMotor(Motor):
 
     def currents(self, x: Columns) -> tuple[Column, ...]:
         """``i_a, i_b, i_c, i_sd, i_sq``."""
-        return (*phase_currents(x[0], x[1], x[2]), x[0], x[1])
+        return (*phase_currents(x[0], x[1], x[-1]), x[0], x[1])
 
     def terminal_currents(self, x: Columns) -> tuple[Column, Column, Column]:
         """Phase currents ``i_a, i_b, i_c = T32 Q(ε) i_dq``."""
-        return phase_currents(x[0], x[1], x[2])
+        return phase_currents(x[0], x[1], x[-1])
 
     def voltages(self, u: Columns, x_start: Columns, x_end: Columns, tau: float) -> tuple[Column, ...]:
         """``u_a, u_b, u_c`` as applied and the period-averaged ``u_sd, u_sq`` (module docstring)."""

@@ -31,6 +31,7 @@ from gem.physical_systems.induction import DFIM, SCIM
 from gem.physical_systems.loads import ConstantSpeedLoad, MechanicalLoad, PolynomialStaticLoad
 from gem.physical_systems.motor import Motor
 from gem.physical_systems.noise import GaussianNoise
+from gem.physical_systems.saturation import with_saturation
 from gem.physical_systems.six_phase import SIXPMSM
 from gem.physical_systems.supplies import IdealVoltageSupply
 from gem.physical_systems.synchronous import PMSM, SynRM
@@ -211,7 +212,8 @@ def make_task(motor: str | Motor = "SeriesDc", task: str = "SC", action_type: st
               reward: type[WeightedSumOfErrors] | WeightedSumOfErrors | None = None,
               randomize: Mapping[str, Any] | None = None,
               observed_states: Sequence[str] | None = None, last_action: bool | None = None,
-              action_frame: str = "abc", action_delay: int = 0, flux_observer: bool = False) -> DriveTask:
+              action_frame: str = "abc", action_delay: int = 0, flux_observer: bool = False,
+              saturation: Any = None) -> DriveTask:
     """Builds a drive-control task; every argument has the default of the registered id.
 
     Args:
@@ -255,6 +257,11 @@ def make_task(motor: str | Motor = "SeriesDc", task: str = "SC", action_type: st
             :class:`~gem.envs.task.DriveTask`).
         flux_observer: Induction motors: append the rotor-flux states ``psi_abs, psi_angle`` (GEM's
             ``FluxObserver``; see :mod:`gem.physical_systems.induction`).
+        saturation: PMSM and SynRM: magnetic saturation and cross-coupling from a flux-linkage map
+            (``None``: off; ``True``: gem's map scaled to the motor; a
+            :class:`~gem.physical_systems.FluxMap` or
+            :class:`~gem.physical_systems.AlgebraicSaturationModel`; see
+            :mod:`gem.physical_systems.saturation`).
     """
     if task not in TASKS:
         raise ValueError(f"unknown task {task!r}; choose from {TASKS}")
@@ -279,6 +286,7 @@ def make_task(motor: str | Motor = "SeriesDc", task: str = "SC", action_type: st
     randomized = parse_randomize(arg.mapping("randomize", randomize), m, load)
     if randomized:      # the drive holds the centres: limits and nominal values follow them
         m, load = replace(m, **centres(randomized, "motor")), replace(load, **centres(randomized, "load"))
+    m = with_saturation(m, saturation, motor_params, [r.name for r in randomized if r.part == "motor"])
     conv = converter if converter is not None else default_converter(m, action_type, interlocking_time, switch_drop,
                                                                       diode_drop)
     drive = DriveSystem(m, conv, load, IdealVoltageSupply(u_nominal=u_sup), tau=tau, solver=solver, substeps=substeps)

@@ -33,6 +33,7 @@ from gem.physical_systems.loads import (
 )
 from gem.physical_systems.motor import Motor
 from gem.physical_systems.noise import GaussianNoise
+from gem.physical_systems.saturation import AlgebraicSaturationModel, FluxMap, scaled_flux_map
 from gem.physical_systems.six_phase import SIXPMSM
 from gem.physical_systems.solvers import euler_step, rk4_step, scipy_step
 from gem.physical_systems.supplies import IdealVoltageSupply
@@ -62,7 +63,8 @@ __all__ = [
     "IdealVoltageSupply", "MechanicalLoad", "Motor", "OrnsteinUhlenbeckLoad", "PermExDc",
     "PolynomialStaticLoad", "SeriesDc", "ShuntDc", "Topology", "euler_step", "rk4_step",
     "scipy_step", "wrap_angle", "PMSM", "SynRM", "SCIM", "DFIM", "EESM", "SIXPMSM", "InductionMotor",
-    "SynchronousMotor", "dq_torque", "mtpa_currents", "T23", "T32",
+    "SynchronousMotor", "FluxMap", "AlgebraicSaturationModel", "scaled_flux_map",
+    "dq_torque", "mtpa_currents", "T23", "T32",
     "abc_to_alphabeta", "abc_to_dq", "alphabeta_to_abc", "alphabeta_to_dq", "clarke", "dq_to_abc",
     "dq_to_alphabeta", "inverse_clarke", "inverse_park", "park",
 ]

@@ -43,7 +43,8 @@ def test_map_reproduces_the_table_at_grid_points_and_is_continuous_between_them(
     np.testing.assert_allclose(psi_q, m.psi_q, rtol=1e-13, atol=1e-15)
     # across every cell border in both directions: the jump shrinks with the distance (continuity)
     eps = 1e-7
-    for border, other, axis in ((m.i_d[1:-1], np.linspace(-149.0, 149.0, 13), 0), (m.i_q[1:-1], np.linspace(-199.0, 99.0, 13), 1)):
+    borders = ((m.i_d[1:-1], np.linspace(-149.0, 149.0, 13), 0), (m.i_q[1:-1], np.linspace(-199.0, 99.0, 13), 1))
+    for border, other, axis in borders:
         b, o = np.meshgrid(border, other, indexing="ij")
         pts = (b, o) if axis == 0 else (o, b)
         lo = m(*(p - eps if k == axis else p for k, p in enumerate(pts)))
@@ -151,6 +152,12 @@ def test_saturated_pmsm_matches_an_independent_flux_state_solution():
             warnings.simplefilter("ignore", RuntimeWarning)
             return fsolve(lambda i: [psi_of[0](i)[0] - psi[0], psi_of[1](i)[0] - psi[1]], guess, xtol=1e-12)
 
+    def rhs(t, y, u_al, u_be, guess):
+        e = eps0 + p * omega * t
+        u_d, u_q = u_al * np.cos(e) + u_be * np.sin(e), -u_al * np.sin(e) + u_be * np.cos(e)
+        i = currents(y, guess)
+        return [u_d - m.r_s * i[0] + p * omega * y[1], u_q - m.r_s * i[1] - p * omega * y[0]]
+
     psi = np.array([psi_of[0]([0.0, 0.0])[0], 0.0])
     i_guess, eps0 = np.zeros(2), 0.3
     env_i, ref_i = [], []
@@ -161,13 +168,7 @@ def test_saturated_pmsm_matches_an_independent_flux_state_solution():
         u = np.float32(a).astype(float) * u_sup / 2
         u_al, u_be = (2 * u[0] - u[1] - u[2]) / 3, (u[1] - u[2]) / np.sqrt(3)
 
-        def rhs(t, y):
-            e = eps0 + p * omega * t
-            u_d, u_q = u_al * np.cos(e) + u_be * np.sin(e), -u_al * np.sin(e) + u_be * np.cos(e)
-            i = currents(y, i_guess)
-            return [u_d - m.r_s * i[0] + p * omega * y[1], u_q - m.r_s * i[1] - p * omega * y[0]]
-
-        sol = solve_ivp(rhs, (k * tau, (k + 1) * tau), psi, rtol=1e-11, atol=1e-12)
+        sol = solve_ivp(rhs, (k * tau, (k + 1) * tau), psi, rtol=1e-11, atol=1e-12, args=(u_al, u_be, i_guess))
         psi = sol.y[:, -1]
         i_guess = currents(psi, i_guess)
         env_i.append(base.physical_state[[idx["i_sd"], idx["i_sq"]]])
@@ -277,4 +278,5 @@ def test_a_map_that_disagrees_with_the_motor_parameters_raises():
         PMSM(saturation=FluxMap(*_table()), l_q=2e-3)
     with pytest.raises(ValueError, match="psi_p must be the flux map's value"):
         SynRM(saturation=FluxMap(*_table()), l_d=L_D, l_q=L_Q)      # a magnet flux on a SynRM
-    assert SynRM().with_saturation(scaled_flux_map(10.1e-3, 4.1e-3, 0.0, 10.0, 18.0)).l_d == pytest.approx(10.1e-3, rel=1e-4)
+    synrm = SynRM().with_saturation(scaled_flux_map(10.1e-3, 4.1e-3, 0.0, 10.0, 18.0))
+    assert synrm.l_d == pytest.approx(10.1e-3, rel=1e-4)

@@ -32,8 +32,10 @@ coefficients of a 6.7 kW SynRM scaled to the motor's own ``l_d, l_q, psi_p`` and
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 
@@ -79,7 +81,7 @@ def flux_linkages(grid: tuple, table: np.ndarray, i_d: Column, i_q: Column) -> t
     return psi_d + l_dd * e_d + l_dq * e_q, psi_q + l_qd * e_d + l_qq * e_q, l_dd, l_dq, l_qd, l_qq
 
 
-def saturated_derivative(self, x: Columns, u: Columns, omega: Column) -> tuple[Column, Column, Column]:
+def saturated_derivative(self: Any, x: Columns, u: Columns, omega: Column) -> tuple[Column, Column, Column]:
     """(di_sd/dt, di_sq/dt, dε/dt) of a synchronous motor with a flux map (``self.sat_grid``, ``self.sat_table``)."""
     i_sd, i_sq, eps = x[0], x[1], x[2]
     u_alpha, u_beta = clarke(u[0], u[1], u[2])
@@ -92,7 +94,7 @@ def saturated_derivative(self, x: Columns, u: Columns, omega: Column) -> tuple[C
     return (l_qq * a - l_dq * b) / det, (l_dd * b - l_qd * a) / det, omega_el
 
 
-def saturated_torque(self, x: Columns) -> Column:
+def saturated_torque(self: Any, x: Columns) -> Column:
     """T = 1.5 p (ψ_d i_sq - ψ_q i_sd) with the fluxes of the map."""
     psi_d, psi_q, _, _, _, _ = flux_linkages(self.sat_grid, self.sat_table, x[0], x[1])
     return 1.5 * self.p * (psi_d * x[1] - psi_q * x[0])
@@ -380,7 +382,8 @@ class TableWatch:
 
 
 # ----------------------------------------------------------------------------- the keyword
-def with_saturation(motor, saturation, motor_params=None, randomized_names=()):
+def with_saturation(motor: Any, saturation: Any, motor_params: Mapping[str, Any] | None = None,
+                    randomized_names: Sequence[str] = ()) -> Any:
     """``motor`` with the flux map ``saturation=`` asks for (``make_task``'s keyword).
 
     Args:
@@ -401,10 +404,10 @@ def with_saturation(motor, saturation, motor_params=None, randomized_names=()):
         return motor
     if not hasattr(motor, "with_saturation"):
         raise ValueError(f"saturation=: {type(motor).__name__} has no flux-map model (PMSM and SynRM have)")
-    fixed = [k for k in ("l_d", "l_q", "psi_p") if k in randomized_names]
+    fixed = [k for k in ("l_d", "l_q", "psi_p") if k in randomized_names or np.ndim(getattr(motor, k))]
     if fixed:
-        raise ValueError(f"saturation= with randomize={fixed}: the flux map sets l_d, l_q, psi_p; randomise other "
-                         "parameters or give the map per parameter set")
+        raise ValueError(f"saturation= with per-environment or randomize={fixed}: the flux map sets l_d, l_q, psi_p "
+                         "(one map for all environments); vary other parameters")
     limit, nominal = float(np.max(motor.limits["i"])), float(np.max(motor.nominal["i"]))
     if saturation is True:
         flux_map = scaled_flux_map(motor.l_d, motor.l_q, motor.psi_p, nominal, limit)

@@ -267,6 +267,7 @@ def test_bad_tables_raise_naming_the_culprit(change, match):
     (dict(motor="SeriesDc", saturation=True), "SeriesDc has no flux-map model"),
     (dict(motor="PMSM", saturation=FluxMap(*_table()), motor_params={"l_q": 1e-3}), r"motor_params \['l_q'\]"),
     (dict(motor="PMSM", saturation=True, randomize={"l_d": Uniform(3e-4, 4e-4)}), r"randomize=\['l_d'\]"),
+    (dict(motor="PMSM", saturation=True, motor_params={"psi_p": [0.06, 0.07]}), r"randomize=\['psi_p'\]"),
 ])
 def test_bad_saturation_keywords_raise(kwargs, match):
     with pytest.raises(ValueError, match=match):

@@ -98,7 +98,8 @@ class GemVectorEnv(VectorEnv):
         self._compile = compiled
         self.threaded = bool(threaded)
         flux_map = getattr(self.drive.motor, "saturation", None)
-        self._table_watch = TableWatch(flux_map, self.num_envs) if flux_map is not None else None
+        self._table_watch = None if flux_map is None else \
+            TableWatch(flux_map, self.num_envs, (self.drive.index["i_sd"], self.drive.index["i_sq"]))
 
         self.dashboard = make_dashboard(self, render_mode)   # None unless rendering: nothing recorded
 
@@ -241,7 +242,8 @@ class GemVectorEnv(VectorEnv):
         action = self._check_action(actions)
         obs, reward, terminated, truncated, finite = self._advance(action)
         done = terminated | truncated
-        self._watch_table(self._state.physical, done)
+        if self._table_watch is not None:
+            self._watch_table(self._state.physical, done)
         if self.dashboard is not None:    # env 0 as observed, before an autoreset
             self.dashboard.on_step(self.physical_state[0], self.references[0], action[0], bool(done[0]))
         info = {}
@@ -264,10 +266,8 @@ class GemVectorEnv(VectorEnv):
         self._check_steppable()
         kernel = self._kernel
         n_done, n_bad = kernel.run(actions, self._check_action, single)
-        if self._table_watch is not None:
-            done = kernel.term | kernel.trunc
-            ended = done[:, None] & self.autoreset        # their step's end is in the final state
-            self._watch_table(np.where(ended, kernel.fph, self._state.physical), done)
+        if self._table_watch is not None:          # with autoreset, a finished episode's end is in kernel.fph
+            self._watch_table(self._state.physical, kernel.term | kernel.trunc, kernel.fph)
         info: dict[str, Any] = {}
         if n_bad:
             info["nonfinite_state"] = ~kernel.fin
@@ -284,13 +284,10 @@ class GemVectorEnv(VectorEnv):
             self._finish(kernel.term | kernel.trunc, info, kernel.fobs, kernel.fph)
         return info
 
-    def _watch_table(self, physical: np.ndarray, done: np.ndarray) -> None:
-        """Warns once per environment and episode whose step ended outside the motor's flux map (if it has one)."""
+    def _watch_table(self, physical: np.ndarray, done: np.ndarray, final: np.ndarray | None = None) -> None:
+        """Warns once per environment and episode whose step ended outside the motor's flux map."""
         watch = self._table_watch
-        if watch is None:
-            return
-        idx = self.drive.index
-        watch.check(physical[:, idx["i_sd"]], physical[:, idx["i_sq"]])
+        watch.check(physical, final if self.autoreset else None, done)
         if self.autoreset:
             watch.episode_start(done)
 

@@ -356,25 +356,46 @@ class TableWatch:
     Args:
         flux_map: The motor's map.
         num_envs: Number of environments.
+        columns: Columns of ``i_sd, i_sq`` in the drive's physical state.
     """
 
-    def __init__(self, flux_map: FluxMap, num_envs: int):
+    def __init__(self, flux_map: FluxMap, num_envs: int, columns: tuple[int, int]):
         self.map = flux_map
         self.warned = np.zeros(num_envs, bool)
+        self.columns = list(columns)
+        self.low = np.array([flux_map.i_d[0], flux_map.i_q[0]])
+        self.high = np.array([flux_map.i_d[-1], flux_map.i_q[-1]])
 
     def episode_start(self, idx: np.ndarray | slice = slice(None)) -> None:
         """Environments ``idx`` start a new episode (they may warn again)."""
         self.warned[idx] = False
 
-    def check(self, i_sd: np.ndarray, i_sq: np.ndarray) -> None:
-        """Warns (``RuntimeWarning``) naming the environments whose currents newly left the table."""
-        new = self.map.outside(i_sd, i_sq) & ~self.warned
+    def check(self, physical: np.ndarray, final: np.ndarray | None = None, done: np.ndarray | None = None) -> None:
+        """Warns (``RuntimeWarning``) naming the environments whose currents newly left the table.
+
+        Args:
+            physical: ``(num_envs, n_states)`` physical state after the step.
+            final: The physical state the environments ``done`` ended their episode with (autoreset), or ``None``.
+            done: Mask of the environments whose row of ``final`` counts.
+        """
+        if self.warned.size == 1:       # the single environment: scalars (a few NumPy calls cost more than its step)
+            row = final if final is not None and done[0] else physical
+            i_d, i_q = row.item(0, self.columns[0]), row.item(0, self.columns[1])
+            if self.warned[0] or self.low[0] <= i_d <= self.high[0] and self.low[1] <= i_q <= self.high[1]:
+                return
+            cur, new = np.array([[i_d, i_q]]), np.ones(1, bool)
+        else:
+            cur = physical[:, self.columns]
+            if final is not None and done.any():
+                cur[done] = final[done][:, self.columns]
+            new = ((cur < self.low) | (cur > self.high)).any(axis=1)
+            new &= ~self.warned
         if new.any():
             idx = np.flatnonzero(new)
             self.warned |= new
             m = self.map
             warnings.warn(f"environment(s) {idx.tolist()}: the currents (i_sd, i_sq) = "
-                          f"({float(i_sd[idx[0]]):.4g}, {float(i_sq[idx[0]]):.4g}) A left the flux map's table "
+                          f"({cur[idx[0], 0]:.4g}, {cur[idx[0], 1]:.4g}) A left the flux map's table "
                           f"(i_d in [{m.i_d[0]:g}, {m.i_d[-1]:g}] A, i_q in [{m.i_q[0]:g}, {m.i_q[-1]:g}] A; "
                           f"{m.source}): the lookup is clamped to the table's edge and the flux linkage continued "
                           "with the edge's incremental inductances (warned once per environment and episode)",

@@ -220,6 +220,20 @@ def test_clamp_warns_once_per_environment_and_episode():
         assert np.sum(outside, axis=0).tolist()[1] == 0 and np.sum(outside, axis=0)[0] > 10    # outside, warned once
 
 
+def test_clamp_warns_once_per_episode_in_the_compiled_single_env():
+    env = gym.make("gem/Cont-CC-PMSM-v0", saturation=True, constraints=())
+    counts = []
+    for _ in range(2):
+        env.reset(seed=0)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            for _ in range(300):
+                obs, *_ = env.step(np.array([1.0, -1.0, -1.0], np.float32))
+        counts.append(sum("left the flux map's table" in str(w.message) for w in caught))
+        assert np.isfinite(obs).all()
+    assert counts == [1, 1] and env.unwrapped.compiled
+
+
 def test_pi_current_control_reaches_a_step_on_the_saturated_pmsm():
     """The cascade tuned with the map's inductances at zero current: a step to 220 A (L_q,inc ≈ 0.4 L_q)."""
     values = [-0.3, 0.55]

@@ -102,6 +102,18 @@ def test_generated_map_inverts_the_published_model():
     assert did_dq == pytest.approx(diq_dd, rel=1e-6)
 
 
+def test_an_analytic_model_is_tabulated_for_the_motor():
+    """saturation=AlgebraicSaturationModel: a SynRM whose map is the model inverted on ±1.25 × the limit."""
+    model = AlgebraicSaturationModel(a_d0=99.0, a_dd=1.166e6, S=5.0, a_q0=243.9, a_qq=9868.0, T=1.0, a_dq=2.31e5,
+                                     U=1.0, V=0.0)
+    motor = gem.make_task(motor="SynRM", task="CC", saturation=model).drive.motor
+    fm = motor.saturation
+    assert fm.i_d[-1] == pytest.approx(1.25 * 18.0) and fm.i_d.size == 41
+    assert motor.l_d == pytest.approx(1.0 / 99.0, rel=1e-3)            # the model's zero-flux inductance
+    i_d, i_q = model.currents(fm.psi_d, fm.psi_q)
+    np.testing.assert_allclose(i_d, np.broadcast_to(fm.i_d[:, None], i_d.shape), atol=1e-9)
+
+
 # ----------------------------------------------------------------------------- the environment
 def _record(compiled, **kwargs):
     env = gem.make_vec_env(num_envs=3, max_episode_steps=40, compiled=compiled, **kwargs)

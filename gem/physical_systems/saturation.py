@@ -11,7 +11,9 @@ current grid. With ``saturation=`` a PMSM or SynRM integrates its **currents** (
 own derivative (piecewise linear in one current, constant in the other inside a cell). So
 ``dψ/dt = L_inc di/dt`` holds exactly along every trajectory: the flux-linkage ODE
 ``dψ/dt = u - r_s i - ω_el J ψ`` of the map is solved, not an approximation of it. The map is
-continuous; ``L_inc`` jumps at cell borders.
+continuous; ``L_inc`` jumps at cell borders. Inside a cell ``L_dd, L_qq`` are linear and
+``det L_inc`` is bilinear in the local coordinates, so the signs the table's validation checks at
+the cell corners hold everywhere: ``L_inc`` is invertible wherever the motor can be.
 
 **Outside the table** the currents are clamped to the grid for the lookup, and the flux linkage is
 continued with the incremental inductances of the clamped point, ``ψ(i) = ψ(i_c) + L_inc(i_c)(i -

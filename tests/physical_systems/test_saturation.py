@@ -215,19 +215,23 @@ def test_batch_equals_single_runs():
 
 def test_clamp_warns_once_per_environment_and_episode():
     venv = gem.make_vec_env(num_envs=2, motor="PMSM", task="CC", saturation=True, constraints=(), compiled=False)
+    fast = gem.make_vec_env(num_envs=2, motor="PMSM", task="CC", saturation=True, constraints=())
     action = np.array([[1.0, -1.0, -1.0], [0.0, 0.0, 0.0]], np.float32)        # env 0 drives its current far out
     fm, idx = venv.drive.motor.saturation, venv.drive.index
     for episode in range(2):
         venv.reset(seed=0)
+        fast.reset(seed=0)
         outside = []
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             for _ in range(300):
                 venv.step(action)
+                fast.step(action)           # the compiled step clamps alike
+                np.testing.assert_allclose(fast.physical_state, venv.physical_state, rtol=1e-9, atol=1e-9)
                 outside.append(fm.outside(venv.physical_state[:, idx["i_sd"]], venv.physical_state[:, idx["i_sq"]]))
                 assert np.isfinite(venv.physical_state).all()
         messages = [str(w.message) for w in caught if "flux map" in str(w.message)]
-        assert len(messages) == 1, (episode, messages)
+        assert len(messages) == 2 and messages[0] == messages[1], (episode, messages)     # NumPy's and compiled
         assert messages[0].startswith("environment(s) [0]:") and "clamped" in messages[0]
         assert np.sum(outside, axis=0).tolist()[1] == 0 and np.sum(outside, axis=0)[0] > 10    # outside, warned once
 

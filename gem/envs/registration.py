@@ -27,11 +27,11 @@ from gem.physical_systems import converters as cv
 from gem.physical_systems.dc_motors import ExtExDc, PermExDc, SeriesDc, ShuntDc
 from gem.physical_systems.drive_system import DriveSystem
 from gem.physical_systems.eesm import EESM
+from gem.physical_systems.flux_models import with_saturation
 from gem.physical_systems.induction import DFIM, SCIM
 from gem.physical_systems.loads import ConstantSpeedLoad, MechanicalLoad, PolynomialStaticLoad
 from gem.physical_systems.motor import Motor
 from gem.physical_systems.noise import GaussianNoise
-from gem.physical_systems.saturation import with_saturation
 from gem.physical_systems.six_phase import SIXPMSM
 from gem.physical_systems.supplies import IdealVoltageSupply
 from gem.physical_systems.synchronous import PMSM, SynRM

@@ -23,6 +23,7 @@ from gem.physical_systems.converters import (
 from gem.physical_systems.dc_motors import ExtExDc, PermExDc, SeriesDc, ShuntDc
 from gem.physical_systems.drive_system import DriveState, DriveSystem, wrap_angle
 from gem.physical_systems.eesm import EESM
+from gem.physical_systems.flux_models import AlgebraicSaturationModel, scaled_flux_map
 from gem.physical_systems.induction import DFIM, SCIM, InductionMotor
 from gem.physical_systems.loads import (
     ConstantSpeedLoad,
@@ -33,7 +34,7 @@ from gem.physical_systems.loads import (
 )
 from gem.physical_systems.motor import Motor
 from gem.physical_systems.noise import GaussianNoise
-from gem.physical_systems.saturation import AlgebraicSaturationModel, FluxMap, scaled_flux_map
+from gem.physical_systems.saturation import FluxMap
 from gem.physical_systems.six_phase import SIXPMSM
 from gem.physical_systems.solvers import euler_step, rk4_step, scipy_step
 from gem.physical_systems.supplies import IdealVoltageSupply

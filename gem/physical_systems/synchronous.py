@@ -96,7 +96,7 @@ def phase_currents(i_sd: Column, i_sq: Column, epsilon: Column) -> tuple[Column,
     return inverse_clarke(i_alpha, i_beta)
 
 
-def linear_derivative(self, x: Columns, u: Columns, omega: Column) -> tuple[Column, Column, Column]:
+def linear_derivative(self: Any, x: Columns, u: Columns, omega: Column) -> tuple[Column, Column, Column]:
     """(di_sd/dt, di_sq/dt, dε/dt) of the linear model (:class:`SynchronousMotor`) from the held ABC voltages ``u``.
 
     ``u`` is transformed into the rotor frame with the angle in ``x``, so the solver sees the
@@ -111,7 +111,7 @@ def linear_derivative(self, x: Columns, u: Columns, omega: Column) -> tuple[Colu
     return di_sd, di_sq, omega_el
 
 
-def linear_torque(self, x: Columns) -> Column:
+def linear_torque(self: Any, x: Columns) -> Column:
     """T = 1.5 p (psi_p + (l_d - l_q) i_sd) i_sq."""
     return dq_torque(x[0], x[1], self.p, self.l_d, self.l_q, self.psi_p)
 

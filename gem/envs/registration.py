@@ -27,6 +27,7 @@ from gem.physical_systems import converters as cv
 from gem.physical_systems.dc_motors import ExtExDc, PermExDc, SeriesDc, ShuntDc
 from gem.physical_systems.drive_system import DriveSystem
 from gem.physical_systems.eesm import EESM
+from gem.physical_systems.flux_models import with_saturation
 from gem.physical_systems.induction import DFIM, SCIM
 from gem.physical_systems.loads import ConstantSpeedLoad, MechanicalLoad, PolynomialStaticLoad
 from gem.physical_systems.motor import Motor
@@ -234,7 +235,7 @@ def make_task(motor: str | Motor = "SeriesDc", task: str = "SC", action_type: st
               randomize: Mapping[str, Any] | None = None,
               observed_states: Sequence[str] | None = None, last_action: bool | None = None,
               action_frame: str = "abc", action_delay: int = 0, flux_observer: bool = False,
-              thermal: Any = None) -> DriveTask:
+              thermal: Any = None, saturation: Any = None) -> DriveTask:
     """Builds a drive-control task; every argument has the default of the registered id.
 
     Args:
@@ -290,6 +291,11 @@ def make_task(motor: str | Motor = "SeriesDc", task: str = "SC", action_type: st
             :class:`~gem.physical_systems.thermal.WallscheidLPTN`), for the PermExDc one winding node
             (``theta_w``; :class:`~gem.physical_systems.thermal_dc.WindingNode`). ``None`` (default) or
             ``False``: off. The default constraints then include the temperature limits.
+        saturation: PMSM and SynRM: magnetic saturation and cross-coupling from a flux-linkage map
+            (``None``: off; ``True``: gem's map scaled to the motor; a
+            :class:`~gem.physical_systems.FluxMap` or
+            :class:`~gem.physical_systems.AlgebraicSaturationModel`; see
+            :mod:`gem.physical_systems.saturation`).
     """
     if task not in TASKS:
         raise ValueError(f"unknown task {task!r}; choose from {TASKS}")
@@ -313,6 +319,7 @@ def make_task(motor: str | Motor = "SeriesDc", task: str = "SC", action_type: st
     randomized = parse_randomize(arg.mapping("randomize", randomize), m, load)
     if randomized:      # the drive holds the centres: limits and nominal values follow them
         m, load = replace(m, **centres(randomized, "motor")), replace(load, **centres(randomized, "load"))
+    m = with_saturation(m, saturation, motor_params, [r.name for r in randomized if r.part == "motor"])
     conv = converter if converter is not None else default_converter(m, action_type, interlocking_time, switch_drop,
                                                                       diode_drop)
     drive = DriveSystem(m, conv, load, supply, tau=tau, solver=solver, substeps=substeps)

@@ -14,6 +14,7 @@ from gem.envs.kernel.runtime import StepArrays
 from gem.envs.random import EnvRandom
 from gem.envs.task import ANGLE_FEATURES, DriveTask, initial_values, normalised, observed_value
 from gem.physical_systems.drive_system import total_inertia
+from gem.physical_systems.saturation import TableWatch
 from gem.visualization import RENDER_FPS, RENDER_MODES, make_dashboard, render_dashboard
 
 NOISE_STREAM = 0x6E6F697365
@@ -96,6 +97,9 @@ class GemVectorEnv(VectorEnv):
         self._kernel = None
         self._compile = compiled
         self.threaded = bool(threaded)
+        flux_map = getattr(self.drive.motor, "saturation", None)
+        self._table_watch = None if flux_map is None else \
+            TableWatch(flux_map, self.num_envs, (self.drive.index["i_sd"], self.drive.index["i_sq"]))
 
         self.dashboard = make_dashboard(self, render_mode)   # None unless rendering: nothing recorded
 
@@ -178,6 +182,8 @@ class GemVectorEnv(VectorEnv):
             self.task.check_initial_state(start, initial, self._limits)
         if self._state is None:
             self._state = start.copy()
+        if self._table_watch is not None:
+            self._table_watch.episode_start()
         if self._kernel is not None:
             self._kernel.reset(start)
             self._needs_reset[:] = False
@@ -236,6 +242,8 @@ class GemVectorEnv(VectorEnv):
         action = self._check_action(actions)
         obs, reward, terminated, truncated, finite = self._advance(action)
         done = terminated | truncated
+        if self._table_watch is not None:
+            self._watch_table(self._state.physical, done)
         if self.dashboard is not None:    # env 0 as observed, before an autoreset
             self.dashboard.on_step(self.physical_state[0], self.references[0], action[0], bool(done[0]))
         info = {}
@@ -258,6 +266,8 @@ class GemVectorEnv(VectorEnv):
         self._check_steppable()
         kernel = self._kernel
         n_done, n_bad = kernel.run(actions, self._check_action, single)
+        if self._table_watch is not None:          # with autoreset, a finished episode's end is in kernel.fph
+            self._watch_table(self._state.physical, kernel.term | kernel.trunc, kernel.fph)
         info: dict[str, Any] = {}
         if n_bad:
             info["nonfinite_state"] = ~kernel.fin
@@ -273,6 +283,13 @@ class GemVectorEnv(VectorEnv):
         if n_done:
             self._finish(kernel.term | kernel.trunc, info, kernel.fobs, kernel.fph)
         return info
+
+    def _watch_table(self, physical: np.ndarray, done: np.ndarray, final: np.ndarray | None = None) -> None:
+        """Warns once per environment and episode whose step ended outside the motor's flux map."""
+        watch = self._table_watch
+        watch.check(physical, final if self.autoreset else None, done)
+        if self.autoreset:
+            watch.episode_start(done)
 
     def step_arrays(self) -> StepArrays:
         """The arrays the compiled step reads and updates in place (its contract with this environment)."""

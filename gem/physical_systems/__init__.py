@@ -23,6 +23,7 @@ from gem.physical_systems.converters import (
 from gem.physical_systems.dc_motors import ExtExDc, PermExDc, SeriesDc, ShuntDc
 from gem.physical_systems.drive_system import DriveState, DriveSystem, wrap_angle
 from gem.physical_systems.eesm import EESM
+from gem.physical_systems.flux_models import AlgebraicSaturationModel, scaled_flux_map
 from gem.physical_systems.induction import DFIM, SCIM, InductionMotor
 from gem.physical_systems.loads import (
     ConstantSpeedLoad,
@@ -34,6 +35,7 @@ from gem.physical_systems.loads import (
 from gem.physical_systems.motor import Motor
 from gem.physical_systems.noise import GaussianNoise
 from gem.physical_systems.rectifier import ThreePhaseRectifierSupply
+from gem.physical_systems.saturation import FluxMap
 from gem.physical_systems.six_phase import SIXPMSM
 from gem.physical_systems.solvers import euler_step, rk4_step, scipy_step
 from gem.physical_systems.supplies import IdealVoltageSupply, RCVoltageSupply
@@ -66,8 +68,8 @@ __all__ = [
     "IdealVoltageSupply", "MechanicalLoad", "Motor", "OrnsteinUhlenbeckLoad", "PermExDc",
     "PolynomialStaticLoad", "RCVoltageSupply", "SeriesDc", "ShuntDc", "Topology", "euler_step", "rk4_step",
     "scipy_step", "wrap_angle", "PMSM", "SynRM", "SCIM", "DFIM", "EESM", "SIXPMSM", "InductionMotor",
-    "SynchronousMotor", "ThermalPermExDc", "ThermalPMSM", "ThreePhaseRectifierSupply", "WallscheidLPTN",
-    "WindingNode", "dq_torque", "mtpa_currents", "T23", "T32",
+    "SynchronousMotor", "FluxMap", "AlgebraicSaturationModel", "scaled_flux_map", "ThermalPermExDc", "ThermalPMSM",
+    "ThreePhaseRectifierSupply", "WallscheidLPTN", "WindingNode", "dq_torque", "mtpa_currents", "T23", "T32",
     "abc_to_alphabeta", "abc_to_dq", "alphabeta_to_abc", "alphabeta_to_dq", "clarke", "dq_to_abc",
     "dq_to_alphabeta", "inverse_clarke", "inverse_park", "park",
 ]

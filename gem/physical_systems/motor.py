@@ -116,6 +116,9 @@ class Motor:
     has no such action); :meth:`dq_action` turns them into converter actions."""
     option_names: ClassVar[tuple[str, ...]] = ()
     """Boolean fields that switch a feature on (not physical parameters, e.g. ``flux_observer``)."""
+    model_options: ClassVar[tuple[str, ...]] = ()
+    """Fields holding a model object that switches a feature on (``None``: off; the synchronous motors'
+    ``saturation``). Not physical parameters; the object checks its own values."""
     internal_ode_names: ClassVar[tuple[str, ...]] = ()
     """ODE states that the drive state shows in another form and does not report as they are (the
     induction motors' stator-frame currents and rotor fluxes: as ``i_sd, i_sq`` and, with the flux
@@ -130,7 +133,8 @@ class Motor:
         for option in self.option_names:
             if not isinstance(getattr(self, option), (bool, np.bool_)):
                 raise ValueError(f"{name}: option {option!r} must be True or False, got {getattr(self, option)!r}")
-        params = validated_fields(self, skip=("nominal_values", "limit_values", *self.option_names))
+        params = validated_fields(self, skip=("nominal_values", "limit_values", *self.option_names,
+                                              *self.model_options))
         check_positive(name, params, self.positive_params)
         check_positive(name, params, self.nonnegative_params, strict=False)
         for label, keyword, given in (("nominal value", "nominal_values", self.nominal_values),
@@ -164,7 +168,8 @@ class Motor:
     @classmethod
     def parameter_names(cls) -> tuple[str, ...]:
         """Names of the physical parameters (the dataclass fields but limits and nominal values)."""
-        return tuple(f.name for f in fields(cls) if f.name not in ("nominal_values", "limit_values", *cls.option_names))
+        return tuple(f.name for f in fields(cls)
+                     if f.name not in ("nominal_values", "limit_values", *cls.option_names, *cls.model_options))
 
     @property
     def parameters(self) -> dict[str, Any]:
@@ -234,6 +239,15 @@ class Motor:
     def torque(self, x: Columns) -> Column:
         """Electrical torque in N·m."""
         raise NotImplementedError
+
+    def column_function(self, name: str) -> Any:
+        """The function the compiled step calls for the column method ``name`` (``self`` its first argument).
+
+        The class's method by default; a motor whose method picks between equations by a model
+        option (the synchronous motors' ``saturation``) returns the chosen one, which the compiled
+        step then calls directly.
+        """
+        return getattr(type(self), name)
 
     def currents(self, x: Columns) -> tuple[Column, ...]:
         """Reported currents (``current_names`` order). The default returns the leading ODE states."""

@@ -41,14 +41,15 @@ Conventions shared by both motors:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from dataclasses import dataclass, fields, replace
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from gem.physical_systems.drive_system import wrap_angle
 from gem.physical_systems.modulation import dq_action_to_b6
 from gem.physical_systems.motor import Column, Columns, Motor, check_pole_pairs, voltage_ratings
+from gem.physical_systems.saturation import FluxMap, saturated_derivative, saturated_torque
 from gem.physical_systems.transforms import clarke, frame_average, inverse_clarke, inverse_park, park
 
 _CURRENTS = ("i_a", "i_b", "i_c", "i_sd", "i_sq")
@@ -106,6 +107,24 @@ def phase_currents(i_sd: Column, i_sq: Column, epsilon: Column) -> tuple[Column,
     return inverse_clarke(i_alpha, i_beta)
 
 
+def linear_derivative(self: Any, x: Columns, u: Columns, omega: Column) -> tuple[Column, Column, Column]:
+    """(di_sd/dt, di_sq/dt, dε/dt) of the linear model (:class:`SynchronousMotor`) from the held ABC voltages ``u``.
+
+    ``u`` is transformed into the rotor frame with the angle in ``x``, so the solver sees the
+    voltage vector rotate during the period.
+    """
+    return dq_derivative(x[0], x[1], x[-1], u, omega, self.p, self.r_s, self.l_d, self.l_q, self.psi_p)
+
+
+def linear_torque(self: Any, x: Columns) -> Column:
+    """T = 1.5 p (psi_p + (l_d - l_q) i_sd) i_sq."""
+    return dq_torque(x[0], x[1], self.p, self.l_d, self.l_q, self.psi_p)
+
+
+_EQUATIONS = {"derivative": (linear_derivative, saturated_derivative), "torque": (linear_torque, saturated_torque)}
+"""The column functions of the synchronous motors: (linear, with a flux map)."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class SynchronousMotor(Motor):
     r"""Three-phase synchronous motor in the rotor frame: the model shared by PMSM and SynRM.
@@ -124,6 +143,13 @@ class SynchronousMotor(Motor):
     ``u_a, u_b, u_c, u_sd, u_sq``; inputs ``u_a, u_b, u_c``; pole pairs ``p``. Inputs, reported
     voltages, their normalisation and the torque limit: see the module docstring.
 
+    **Saturation** (option ``saturation``, default ``None``: off): a
+    :class:`~gem.physical_systems.saturation.FluxMap` replaces the linear flux linkages
+    (``di/dt = L_inc(i)⁻¹ (u_dq - r_s i - ω_el J ψ(i))``, ``T = 1.5 p (ψ_d i_sq - ψ_q i_sd)``, see
+    :mod:`gem.physical_systems.saturation`); ``l_d, l_q, psi_p`` are then the map's incremental
+    inductances and ``ψ_d`` at zero current (build it with :meth:`with_saturation`): they tune the
+    controllers and rate the machine, the equations use the map.
+
     A subclass sets the parameter defaults, ``default_nominal``, ``default_limits`` and
     ``torque_limit_current`` (which ``"i"``, ``"nominal"`` or ``"limit"``, the default torque limit
     is the MTPA torque of), and provides ``psi_p`` (a field or a property).
@@ -134,6 +160,7 @@ class SynchronousMotor(Motor):
     l_q: float
     j_rotor: float
     r_s: float
+    saturation: FluxMap | None = None
 
     ode_names: ClassVar = ("i_sd", "i_sq", "epsilon")
     current_names: ClassVar = _CURRENTS
@@ -145,6 +172,7 @@ class SynchronousMotor(Motor):
     pole_pairs_param: ClassVar[str | None] = "p"
     positive_params: ClassVar = ("p", "r_s", "l_d", "l_q", "j_rotor")
     rating_aliases: ClassVar = {"i": _CURRENTS}
+    model_options: ClassVar = ("saturation",)
 
     if TYPE_CHECKING:  # provided by the subclass: a field (PMSM) or a property (SynRM)
         @property
@@ -155,23 +183,70 @@ class SynchronousMotor(Motor):
         """Validates the parameters; the pole-pair number ``p`` must be an integer (a Python ``int`` if scalar)."""
         super().__post_init__()
         check_pole_pairs(self)
+        if self.saturation is not None:
+            self._check_saturation()
+
+    def _check_saturation(self) -> None:
+        name, flux_map = type(self).__name__, self.saturation
+        own = [m for m in _EQUATIONS if getattr(type(self), m) is not getattr(SynchronousMotor, m)]
+        if own:     # a subclass with its own equations (ThermalPMSM) would ignore the map
+            raise ValueError(f"{name} has its own {' and '.join(own)} and no flux-map version of them: saturation "
+                             f"is available for PMSM and SynRM only (thermal= and saturation= together are not "
+                             f"supported yet)")
+        if not isinstance(flux_map, FluxMap):
+            raise ValueError(f"{name}: saturation must be a gem.physical_systems.FluxMap (or None), got {flux_map!r}")
+        zero = flux_map.zero_current()
+        expected = {"l_d": zero["l_d"], "l_q": zero["l_q"], "psi_p": zero["psi_p"]}
+        for key, value in expected.items():
+            if np.ndim(getattr(self, key)) or not np.isclose(getattr(self, key), value, rtol=1e-9, atol=1e-12):
+                raise ValueError(f"{name}: with saturation, {key} must be the flux map's value at zero current "
+                                 f"({value!r}), got {getattr(self, key)!r}; build the motor with "
+                                 f"motor.with_saturation(flux_map) (or pass saturation= to gym.make)")
+        if abs(zero["psi_q0"]) > 1e-12:
+            raise ValueError(f"{name}: the flux map's psi_q at zero current must be 0, got {zero['psi_q0']!r} Wb")
+
+    def with_saturation(self, flux_map: FluxMap | None) -> SynchronousMotor:
+        """This motor with ``flux_map`` (``None``: linear); ``l_d, l_q`` (and ``psi_p``) from it at zero current."""
+        if flux_map is None:
+            return replace(self, saturation=None)
+        if not isinstance(flux_map, FluxMap):
+            raise ValueError(f"saturation must be a gem.physical_systems.FluxMap, got {flux_map!r}")
+        zero = flux_map.zero_current()
+        own = {f.name for f in fields(self)}
+        return replace(self, saturation=flux_map, **{k: zero[k] for k in ("l_d", "l_q", "psi_p") if k in own})
+
+    @property
+    def sat_grid(self) -> tuple[float, ...]:
+        """The flux map's grid, as the compiled lookup reads it (:attr:`FluxMap.grid`)."""
+        return self.saturation.grid
+
+    @property
+    def sat_table(self) -> np.ndarray:
+        """The flux map's ``(2, n_d, n_q)`` table (:attr:`FluxMap.table`)."""
+        return self.saturation.table
+
+    def column_function(self, name: str) -> Any:
+        """The linear or the saturated equations (:data:`_EQUATIONS`) unless a subclass overrides the method."""
+        fn = getattr(type(self), name)
+        if name in _EQUATIONS and fn is getattr(SynchronousMotor, name):
+            return _EQUATIONS[name][self.saturation is not None]
+        return fn
 
     # ----------------------------------------------------------------- physics (compiled: no self.<method>() calls)
     def derivative(self, x: Columns, u: Columns, omega: Column) -> tuple[Column, Column, Column]:
-        """(di_sd/dt, di_sq/dt, dε/dt) from the held ABC terminal voltages ``u``.
+        """(di_sd/dt, di_sq/dt, dε/dt): :func:`linear_derivative`, or with a flux map ``saturated_derivative``.
 
-        ``u`` is transformed into the rotor frame with the angle in ``x``, so the solver sees the
-        voltage vector rotate during the period.
+        The compiled step calls the chosen function directly (:meth:`column_function`).
         """
-        return dq_derivative(x[0], x[1], x[2], u, omega, self.p, self.r_s, self.l_d, self.l_q, self.psi_p)
+        return _EQUATIONS["derivative"][self.saturation is not None](self, x, u, omega)
 
     def dq_action(self, a: Columns, x: Columns, omega: Column, advance: float, u_sup: Column) -> tuple[Column, ...]:
         """B6 actions for ``(u_sd, u_sq) / (2/3 u_sup)`` (:func:`~gem.physical_systems.modulation.dq_action_to_b6`)."""
         return dq_action_to_b6(a[0], a[1], x[-1], omega, self.p, advance, (2.0 / 3.0) * u_sup, u_sup)
 
     def torque(self, x: Columns) -> Column:
-        """T = 1.5 p (psi_p + (l_d - l_q) i_sd) i_sq."""
-        return dq_torque(x[0], x[1], self.p, self.l_d, self.l_q, self.psi_p)
+        """T = 1.5 p (psi_p + (l_d - l_q) i_sd) i_sq, or with a flux map 1.5 p (ψ_d i_sq - ψ_q i_sd)."""
+        return _EQUATIONS["torque"][self.saturation is not None](self, x)
 
     def currents(self, x: Columns) -> tuple[Column, ...]:
         """``i_a, i_b, i_c, i_sd, i_sq``."""

@@ -61,6 +61,7 @@ def _profile(t):
     dict(motor="DFIM", task="SC", action_frame="dq"),
     dict(motor="SCIM", task="TC", flux_observer=True),
     dict(motor="PMSM", task="SC", load=OrnsteinUhlenbeckLoad(mu=50.0, sigma=30.0)),
+    dict(motor="PMSM", task="CC", saturation=True),
     dict(motor="SynRM", task="CC", action_type="Finite", interlocking_time=1e-6, noise=0.01),
     dict(motor="ShuntDc", task="SC", load=PolynomialStaticLoad(a=0.3, b=0.01, c=1e-4, j_load=1e-3),
          reference=gem.envs.PeriodicReference(shape="triangle")),
@@ -94,6 +95,7 @@ _SLOW = pytest.mark.slow     # each vectorised kernel compiles for 10-25 s; two 
     pytest.param(dict(motor="SynRM", task="CC", action_type="Finite", interlocking_time=1e-6), True, marks=_SLOW),
     (dict(motor="ExtExDc", task="CC", interlocking_time=3e-6), False),
     (dict(motor="PMSM", task="CC", action_frame="dq", randomize={"r_s": gem.envs.Uniform(0.015, 0.025)}), False),
+    (dict(motor="SynRM", task="SC", saturation=True, randomize={"r_s": gem.envs.Uniform(0.5, 0.65)}), False),
     pytest.param(dict(motor="SeriesDc", task="SC", solver="euler", substeps=3, reward_power=1.5), True,
                  marks=_SLOW),
 ])

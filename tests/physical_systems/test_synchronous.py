@@ -110,7 +110,7 @@ def test_shared_members_are_written_in_the_base_class_body(cls):
     assert set(names) <= set(vars(SynchronousMotor)) and not set(names) & set(vars(cls))
     assert cls.has_angle and cls.pole_pairs_param == "p"
     assert [f.name for f in fields(cls)] == ["nominal_values", "limit_values", "p", "l_d", "l_q", "j_rotor", "r_s",
-                                             *(["psi_p"] if cls is PMSM else [])]
+                                             "saturation", *(["psi_p"] if cls is PMSM else [])]
 
 
 def test_synrm_psi_p_is_a_property_the_compiled_kernel_reads_as_zero():
@@ -119,11 +119,11 @@ def test_synrm_psi_p_is_a_property_the_compiled_kernel_reads_as_zero():
     assert isinstance(vars(SynRM)["psi_p"], property)
     assert "def psi_p(" in inspect.getsource(SynRM)
     for motor in MOTORS:
-        methods = [type(motor).derivative, type(motor).torque]
+        methods = [motor.column_function("derivative"), motor.column_function("torque")]
         assert jit.params_tuple(motor, methods).psi_p == motor.psi_p
         for name in ("currents", "terminal_currents", "voltages"):
             assert jit.own_method(motor, name, Motor) is vars(SynchronousMotor)[name]
-    assert jit.params_tuple(SynRM(), [SynRM.derivative]).psi_p == 0.0
+    assert jit.params_tuple(SynRM(), [SynRM().column_function("derivative")]).psi_p == 0.0
 
 
 # ------------------------------------------------------------------ equations

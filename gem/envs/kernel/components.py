@@ -79,7 +79,8 @@ class TaskComponents:
                 toolchain.check_columns(g, {"reset": ("choose_columns",), "advance": ("due_columns", "value_columns")})
             for sub in subgenerators(g):
                 toolchain.check_columns(sub, {"reset": ("start_columns",), "advance": ("advance_columns",)})
-        f: dict[str, types.FunctionType] = {"m_derivative": type(motor).derivative, "m_torque": type(motor).torque}
+        f: dict[str, types.FunctionType] = {"m_derivative": motor.column_function("derivative"),
+                                             "m_torque": motor.column_function("torque")}
         for name in MOTOR_OPTIONAL:
             own = toolchain.own_method(motor, name, Motor)
             if own is not None:

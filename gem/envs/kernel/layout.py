@@ -68,7 +68,17 @@ def function_name(params: str, field: str) -> str:
 
 
 def _flat(value: Any) -> list[float]:
+    if isinstance(value, np.ndarray):
+        return value.reshape(-1).tolist()
     return [float(v) for v in value] if isinstance(value, tuple) else [float(value)]
+
+
+def is_per_env(field: Any) -> bool:
+    """Whether a parameter-tuple field holds one value per environment (a 1-D array).
+
+    Arrays of more dimensions are tables shared by all environments.
+    """
+    return isinstance(field, np.ndarray) and field.ndim == 1
 
 
 class Constants:
@@ -76,8 +86,8 @@ class Constants:
 
     Args:
         values: Name → number or array; float arrays go to ``CF``, integer ones to ``CI``.
-        params: Name → parameter named tuple of a component (packed into ``CF`` as ``{name}V``;
-            its per-environment fields go to ``PE``).
+        params: Name → parameter named tuple of a component (packed into ``CF`` as ``{name}V``,
+            tables too; its per-environment fields go to ``PE``).
         per_env_values: Name → ``(num_envs,)`` array read per environment as ``PE[k][i]``.
     """
 
@@ -91,10 +101,10 @@ class Constants:
         values = dict(values)
         for name, p in params.items():
             for field in p:
-                if isinstance(field, np.ndarray):
+                if is_per_env(field):
                     self.per_env.append(field)
-            values[f"{name}V"] = np.array([v for field in p if not isinstance(field, (np.ndarray, FunctionType))
-                                           for v in _flat(field)] or [0.0])
+            packed = [field for field in p if not (is_per_env(field) or isinstance(field, FunctionType))]
+            values[f"{name}V"] = np.array([v for field in packed for v in _flat(field)] or [0.0])
         self.layout: dict[str, tuple[str, int, tuple[int, ...]]] = {}
         ends = {"CF": 0, "CI": 0}
         for name, value in values.items():
@@ -124,7 +134,7 @@ class Constants:
 
     def varies(self, name: str) -> bool:
         """Whether the parameter tuple ``name`` has a per-environment field (it is built per environment)."""
-        return any(isinstance(field, np.ndarray) for field in self.params[name])
+        return any(is_per_env(field) for field in self.params[name])
 
     def per_env_index(self, array: np.ndarray) -> int:
         """Index of a per-environment array in ``PE``."""
@@ -140,8 +150,11 @@ class Constants:
         for field_name, field in zip(params._fields, params, strict=True):
             if isinstance(field, FunctionType):
                 parts.append(function_name(name, field_name))
-            elif isinstance(field, np.ndarray):
+            elif is_per_env(field):
                 parts.append(f"PE[{self.per_env_index(field)}][i]")
+            elif isinstance(field, np.ndarray):        # a table: a view of the packed values
+                parts.append(f"{name}V[{k}:{k + field.size}].reshape({field.shape})")
+                k += field.size
             elif isinstance(field, tuple):
                 parts.append("(" + "".join(f"{name}V[{k + j}], " for j in range(len(field))) + ")")
                 k += len(field)

@@ -183,12 +183,10 @@ def params_tuple(obj: Any, methods: list[types.FunctionType]) -> tuple:
     """Named tuple of the numeric attributes of ``obj`` that ``methods`` may read.
 
     Numbers become ``int`` or ``float`` fields, tuples of numbers tuples of floats, plain Python
-    functions (e.g. a speed profile) stay functions (the kernel holds them compiled), and
+    functions (e.g. a speed profile) stay functions (the kernel holds them compiled),
     per-environment parameters (``(num_envs,)`` arrays) stay arrays: the kernel reads them per
-    environment (:class:`gem.envs.kernel.layout.Constants`).
-
-    Raises:
-        NotCompilable: If such an attribute is a per-environment array.
+    environment, and arrays of two or more dimensions are tables shared by all environments (a flux
+    map), read as arrays (:class:`gem.envs.kernel.layout.Constants`).
     """
     names = sorted(set().union(*(_attribute_names(m) for m in methods)))
     values = {}
@@ -207,8 +205,8 @@ def params_tuple(obj: Any, methods: list[types.FunctionType]) -> tuple:
             values[name] = tuple(float(v) for v in value)       # a small fixed-size vector (e.g. weights)
         elif isinstance(value, np.ndarray) and value.ndim == 1 and value.dtype.kind in "fi":
             values[name] = np.ascontiguousarray(value, dtype=np.float64)    # one value per environment
-        elif isinstance(value, np.ndarray) and value.ndim > 1:
-            raise NotCompilable(f"{type(obj).__name__}.{name} has shape {value.shape}", user=True)
+        elif isinstance(value, np.ndarray) and value.ndim > 1 and value.dtype.kind in "fi":
+            values[name] = np.ascontiguousarray(value, dtype=np.float64)    # a table shared by all environments
     key = (type(obj).__name__, tuple(values))
     if key not in _TUPLES:
         # A module-level class with a stable name, so numba's on-disk cache recognises the type.

@@ -311,3 +311,9 @@ def test_a_map_that_disagrees_with_the_motor_parameters_raises():
         SynRM(saturation=FluxMap(*_table()), l_d=L_D, l_q=L_Q)      # a magnet flux on a SynRM
     synrm = SynRM().with_saturation(scaled_flux_map(10.1e-3, 4.1e-3, 0.0, 10.0, 18.0))
     assert synrm.l_d == pytest.approx(10.1e-3, rel=1e-4)
+
+
+def test_thermal_and_saturation_together_are_refused():
+    """The thermal PMSM has its own equations: a flux map would be ignored, so it is an error."""
+    with pytest.raises(ValueError, match="thermal= and saturation= together"):
+        gem.make_task("PMSM", "CC", thermal=True, saturation=True)

@@ -24,6 +24,7 @@ from gem.envs.single_env import GemEnv
 from gem.envs.task import DriveTask
 from gem.envs.vector_env import GemVectorEnv
 from gem.physical_systems import converters as cv
+from gem.physical_systems.bldc import BLDC
 from gem.physical_systems.dc_motors import ExtExDc, PermExDc, SeriesDc, ShuntDc
 from gem.physical_systems.drive_system import DriveSystem
 from gem.physical_systems.eesm import EESM
@@ -106,6 +107,9 @@ MOTORS.update({
                 ref_ranges={"i_sd": (-0.5, 0.5), "i_sq": (-0.6, 0.6), "i_e": (0.0, 0.4), "torque": (-0.3, 0.3),
                             "omega": (-0.1, 0.1)}),
     "SIXPMSM": _ac(SIXPMSM, 300.0, SquaredConstraint(("i_sd", "i_sq", "i_sx", "i_sy"))),
+    # the phase currents are limited (block currents flow in two phases at a time); speed references up to the
+    # nominal 1000 rpm, where the line-to-line back-EMF (185 V) leaves room for the current on 300 V
+    "BLDC": _ac(BLDC, 300.0, LimitConstraint(("i_a", "i_b", "i_c"))),
 })
 """Motor families with registered ids. Three-phase motors observe ``cos(epsilon), sin(epsilon)``
 instead of the raw angle and the last action by default (what GEM users add with wrappers)."""

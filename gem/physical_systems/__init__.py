@@ -1,5 +1,6 @@
 """Physical components of a drive, batched over a leading ``num_envs`` axis."""
 
+from gem.physical_systems.bldc import BLDC
 from gem.physical_systems.converters import (
     B6_BRIDGE,
     FOUR_QUADRANT,
@@ -61,7 +62,7 @@ __all__ = [
     "FiniteOneQuadrantConverter", "FiniteTwoQuadrantConverter", "GaussianNoise",
     "IdealVoltageSupply", "MechanicalLoad", "Motor", "OrnsteinUhlenbeckLoad", "PermExDc",
     "PolynomialStaticLoad", "SeriesDc", "ShuntDc", "Topology", "euler_step", "rk4_step",
-    "scipy_step", "wrap_angle", "PMSM", "SynRM", "SCIM", "DFIM", "EESM", "SIXPMSM", "InductionMotor",
+    "scipy_step", "wrap_angle", "PMSM", "SynRM", "SCIM", "DFIM", "EESM", "SIXPMSM", "BLDC", "InductionMotor",
     "SynchronousMotor", "dq_torque", "mtpa_currents", "T23", "T32",
     "abc_to_alphabeta", "abc_to_dq", "alphabeta_to_abc", "alphabeta_to_dq", "clarke", "dq_to_abc",
     "dq_to_alphabeta", "inverse_clarke", "inverse_park", "park",

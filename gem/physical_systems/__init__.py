@@ -2,10 +2,12 @@
 
 from gem.physical_systems.bldc import BLDC
 from gem.physical_systems.converters import (
+    ASYMMETRIC_HALF_BRIDGE,
     B6_BRIDGE,
     FOUR_QUADRANT,
     ONE_QUADRANT,
     TWO_QUADRANT,
+    ContAsymmetricHalfBridgeConverter,
     ContB6BridgeConverter,
     ContFourQuadrantConverter,
     ContinuousConverter,
@@ -13,6 +15,7 @@ from gem.physical_systems.converters import (
     ContOneQuadrantConverter,
     ContTwoQuadrantConverter,
     Converter,
+    FiniteAsymmetricHalfBridgeConverter,
     FiniteB6BridgeConverter,
     FiniteConverter,
     FiniteFourQuadrantConverter,
@@ -36,6 +39,7 @@ from gem.physical_systems.motor import Motor
 from gem.physical_systems.noise import GaussianNoise
 from gem.physical_systems.six_phase import SIXPMSM
 from gem.physical_systems.solvers import euler_step, rk4_step, scipy_step
+from gem.physical_systems.srm import SRM
 from gem.physical_systems.supplies import IdealVoltageSupply
 from gem.physical_systems.synchronous import PMSM, SynchronousMotor, SynRM, dq_torque, mtpa_currents
 from gem.physical_systems.transforms import (
@@ -62,7 +66,9 @@ __all__ = [
     "FiniteOneQuadrantConverter", "FiniteTwoQuadrantConverter", "GaussianNoise",
     "IdealVoltageSupply", "MechanicalLoad", "Motor", "OrnsteinUhlenbeckLoad", "PermExDc",
     "PolynomialStaticLoad", "SeriesDc", "ShuntDc", "Topology", "euler_step", "rk4_step",
-    "scipy_step", "wrap_angle", "PMSM", "SynRM", "SCIM", "DFIM", "EESM", "SIXPMSM", "BLDC", "InductionMotor",
+    "scipy_step", "wrap_angle", "PMSM", "SynRM", "SCIM", "DFIM", "EESM", "SIXPMSM", "BLDC", "SRM",
+    "ASYMMETRIC_HALF_BRIDGE", "ContAsymmetricHalfBridgeConverter", "FiniteAsymmetricHalfBridgeConverter",
+    "InductionMotor",
     "SynchronousMotor", "dq_torque", "mtpa_currents", "T23", "T32",
     "abc_to_alphabeta", "abc_to_dq", "alphabeta_to_abc", "alphabeta_to_dq", "clarke", "dq_to_abc",
     "dq_to_alphabeta", "inverse_clarke", "inverse_park", "park",

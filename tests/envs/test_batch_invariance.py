@@ -76,6 +76,7 @@ CASES = [
     ("gem/Cont-TC-SynRM-v0", {"action_frame": "dq"}),
     ("gem/Finite-CC-SynRM-v0", {"interlocking_time": 1e-6}),
     ("gem/Cont-SC-BLDC-v0", {}),
+    ("gem/Finite-TC-SRM-v0", {}),
 ]
 
 

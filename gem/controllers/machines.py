@@ -14,6 +14,8 @@ EESM                        d, q and field loops, decoupled       field set-poin
 six-phase PMSM              d, q and x, y loops                   MTPA (torque factor 3p), i_sx = i_sy = 0
 BLDC                        phase loops on 120° block references  block current ``T / (2 p psi_p)``
                             from the Hall signals
+SRM                         phase loops, gains scheduled on the   block current in the phases inside their
+                            incremental inductance                turn-on/turn-off window
 =========================== ===================================== =========================================
 
 Every loop is tuned from the motor's parameters (:func:`~gem.controllers.tuning.current_loop`).
@@ -32,11 +34,13 @@ from gem.controllers.foc import DqCurrentController, SynchronousPlant
 from gem.controllers.induction import InductionOperatingPoint, InductionPlant, RotorFluxObserver
 from gem.controllers.operating_point import SynchronousOperatingPoint
 from gem.controllers.six_phase import SixPhaseCurrentController
+from gem.controllers.srm import SrmCurrentController, SrmOperatingPoint
 from gem.controllers.tuning import current_loop, stack_gains
 from gem.physical_systems.bldc import BLDC
 from gem.physical_systems.eesm import EESM
 from gem.physical_systems.induction import InductionMotor
 from gem.physical_systems.six_phase import SIXPMSM
+from gem.physical_systems.srm import SRM
 from gem.physical_systems.synchronous import SynchronousMotor
 
 BLOCK_MARGIN = 0.85
@@ -118,6 +122,10 @@ def make_ac_control(drive: Any, current_max: Any, nominal: dict, t_sigma: float,
         band = None if cfg.integration_band is None else cfg.integration_band * i_max
         stage = BldcCurrentController(m, gains, tau, i_max, band=band, **common)
         return AcControl(BldcOperatingPoint(m, i_max), stage, gains.t_e)
+    if isinstance(m, SRM):
+        i_max = current_max("i_a", m.l_q)
+        stage = SrmCurrentController(m, tau, i_max, cfg.a_current, t_sigma, **common)
+        return AcControl(SrmOperatingPoint(m, i_max, tau), stage, cfg.a_current * t_sigma)
     if isinstance(m, SynchronousMotor) or all(hasattr(m, k) for k in ("p", "r_s", "l_d", "l_q")):
         if drive.converter.n_out != 3:
             raise NotImplementedError(f"no controller for {type(m).__name__} on {drive.converter.name}")
@@ -129,4 +137,4 @@ def make_ac_control(drive: Any, current_max: Any, nominal: dict, t_sigma: float,
         return AcControl(SynchronousOperatingPoint(m, i_max, cfg.k_fw), stage, gains.t_e[..., 0])
     raise NotImplementedError(f"no controller for {type(m).__name__}: DC motors (PermExDc, ExtExDc, SeriesDc, "
                               "ShuntDc, and motors registered in gem.controllers.dc.FAMILIES), PMSM, SynRM, SCIM, "
-                              "DFIM, EESM, SIXPMSM and BLDC are supported")
+                              "DFIM, EESM, SIXPMSM, BLDC and SRM are supported")

@@ -11,7 +11,7 @@ policy made by ``gem.controllers.make``. Reported per id:
   (state / limit), between the state after a step and the reference shown before it, over all
   steps and referenced states;
 * ``reward``: mean reward per step;
-* ``ripple`` (mean and largest over the environments) and ``effort``: the ripple and the RMS value
+* ``ripple`` (mean and largest over the environments) and ``current_rms``: the ripple and the RMS value
   of the torque-producing current in each environment's first episode, as shares of its limit
   (:mod:`gem.evaluation.currents`; the ripple needs episodes longer than its 5 ms window);
 * ``seconds``: wall time.
@@ -34,14 +34,14 @@ import numpy as np
 
 import gem
 import gem.controllers
-from gem.evaluation import control_effort, current_ripple, torque_current
+from gem.evaluation import current_ripple, current_rms, torque_current
 
 
 def score(env_id: str, num_envs: int, episodes: float, seed: int, max_steps: int | None) -> dict:
     """Runs the cascade on ``env_id`` and returns the metrics of one scorecard row."""
     row: dict = {"id": env_id, "crash": None, "episodes": 0, "violations": 0, "rmse": float("nan"),
                  "reward": float("nan"), "ripple": float("nan"), "ripple_max": float("nan"),
-                 "effort": float("nan"), "steps": 0, "seconds": 0.0}
+                 "current_rms": float("nan"), "steps": 0, "seconds": 0.0}
     t0 = time.perf_counter()
     try:
         venv = gym.make_vec(env_id, num_envs=num_envs, vectorization_mode="vector_entry_point")
@@ -74,9 +74,9 @@ def score(env_id: str, num_envs: int, episodes: float, seed: int, max_steps: int
             start = done
         n = steps * num_envs
         ripple = np.array([current_ripple(currents[:m, e:e + 1], 1.0, base.tau)[0] for e, m in enumerate(first_end)])
-        effort = np.array([control_effort(currents[:m, e:e + 1], 1.0)[0] for e, m in enumerate(first_end)])
+        rms = np.array([current_rms(currents[:m, e:e + 1], 1.0)[0] for e, m in enumerate(first_end)])
         row.update(rmse=float(np.sqrt(sq_err / (n * len(ref_cols)))), reward=reward_sum / n, steps=n,
-                   ripple=float(np.mean(ripple)), ripple_max=float(np.max(ripple)), effort=float(np.mean(effort)))
+                   ripple=float(np.mean(ripple)), ripple_max=float(np.max(ripple)), current_rms=float(np.mean(rms)))
         venv.close()
     except Exception as exc:  # noqa: BLE001 - a crash is a scorecard result
         row["crash"] = f"{type(exc).__name__}: {exc}"
@@ -96,13 +96,13 @@ def main() -> None:
     args = parser.parse_args()
     rows = []
     print(f"{'id':30s} {'crash':>5s} {'episodes':>8s} {'violations':>10s} {'rmse':>8s} {'reward':>8s} "
-          f"{'ripple %':>8s} {'max %':>6s} {'effort':>6s} {'s':>6s}")
+          f"{'ripple %':>8s} {'max %':>6s} {'I rms':>6s} {'s':>6s}")
     for env_id in args.ids or gem.env_ids():
         r = score(env_id, args.envs, args.episodes, args.seed, args.max_steps)
         rows.append(r)
         print(f"{env_id[4:]:30s} {'yes' if r['crash'] else 'no':>5s} {r['episodes']:8d} {r['violations']:10d} "
               f"{r['rmse']:8.4f} {r['reward']:8.4f} {100 * r['ripple']:8.2f} {100 * r['ripple_max']:6.2f} "
-              f"{r['effort']:6.3f} {r['seconds']:6.1f}", flush=True)
+              f"{r['current_rms']:6.3f} {r['seconds']:6.1f}", flush=True)
     with open(args.out, "w") as fh:
         json.dump({"envs": args.envs, "episodes": args.episodes, "seed": args.seed, "rows": rows}, fh, indent=1)
     print(f"wrote {args.out}")

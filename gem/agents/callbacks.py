@@ -31,8 +31,12 @@ VALIDATION_SEED = 20_000
 class ValidationCallback(BaseCallback):
     """Validates every ``eval_freq`` transitions; saves ``best_model.zip`` and ``last_model.zip``.
 
-    Writes one JSON line per validation to ``validations.jsonl``: timesteps, normalised RMSE,
-    mean episode reward, violating episodes, wall time, and the baseline's RMSE if given.
+    The best checkpoint is the one with the lowest steady-tracking RMSE (normalised, after the
+    initial transient: :mod:`gem.evaluation.transient`) on the validation episodes. Writes one
+    JSON line per validation to ``validations.jsonl``: timesteps, ``rmse`` (the steady-tracking
+    RMSE that selects checkpoints), ``episode_rmse`` (over whole episodes), mean episode reward,
+    violating episodes, ``seconds`` (of this validation), ``train_seconds`` (wall time since
+    training started, validations excluded) and the baseline's two RMSEs if given.
 
     Args:
         spec: Environment of the validation episodes (the training task).
@@ -43,24 +47,29 @@ class ValidationCallback(BaseCallback):
         baseline: Optional policy (or factory) validated once, for reference in the log and plot.
         baseline_name: Its name.
         save_replay_buffer: Also save the replay buffer with ``last_model.zip``.
+        name: Name of the trained policy in the log.
         on_validation: Called with each validation's log row (a dict, as written to
             ``validations.jsonl``), e.g. to report progress to a hyper-parameter search.
     """
 
     def __init__(self, spec: EnvSpec, out: str | Path, eval_freq: int, n_episodes: int = 4,
                  seed: int = VALIDATION_SEED, baseline: PolicyLike | None = None,
-                 baseline_name: str = "PI cascade", save_replay_buffer: bool = True,
+                 baseline_name: str = "PI cascade", save_replay_buffer: bool = True, name: str = "DDPG",
                  on_validation: Callable[[dict[str, Any]], None] | None = None):
         super().__init__()
         self.on_validation = on_validation
         self.spec, self.out = spec, Path(out)
         self.eval_freq, self.n_episodes, self.seed = int(eval_freq), int(n_episodes), int(seed)
         self.baseline, self.baseline_name = baseline, baseline_name
-        self.save_replay_buffer = save_replay_buffer
+        self.save_replay_buffer, self.name = save_replay_buffer, name
         self.best_rmse = float("inf")
         self.best_timesteps: int | None = None
         self.baseline_rmse: float | None = None
+        self.baseline_episode_rmse: float | None = None
         self.last_rmse: float | None = None
+        self.seconds = 0.0
+        """Wall time spent validating (s)."""
+        self._start = time.perf_counter()
         self._next = self.eval_freq
         self._validated_at = -1
 
@@ -84,7 +93,9 @@ class ValidationCallback(BaseCallback):
         self.log_path.write_text("")
         if self.baseline is not None:
             ro = rollout(self.baseline, self.spec, self.n_episodes, self.seed)
-            self.baseline_rmse = score(ro, self.baseline_name, self.spec.env_id).rmse
+            m = score(ro, self.baseline_name, self.spec.env_id)
+            self.baseline_rmse, self.baseline_episode_rmse = m.steady_rmse, m.rmse
+        self._start = time.perf_counter()
 
     def _on_step(self) -> bool:
         if self.num_timesteps >= self._next:
@@ -101,8 +112,8 @@ class ValidationCallback(BaseCallback):
         tic = time.perf_counter()
         self._validated_at = int(self.num_timesteps)
         ro = rollout(self.model, self.spec, self.n_episodes, self.seed)
-        m = score(ro, "DDPG", self.spec.env_id)
-        rmse = m.rmse if np.isfinite(m.rmse) else float("inf")
+        m = score(ro, self.name, self.spec.env_id)
+        rmse = m.steady_rmse if np.isfinite(m.steady_rmse) else float("inf")
         self.last_rmse = rmse
         self.model.save(self.last_path)
         if self.save_replay_buffer and getattr(self.model, "replay_buffer", None) is not None:
@@ -110,12 +121,15 @@ class ValidationCallback(BaseCallback):
         if rmse < self.best_rmse:
             self.best_rmse, self.best_timesteps = rmse, int(self.num_timesteps)
             self.model.save(self.best_path)
-        row: dict[str, Any] = {"timesteps": int(self.num_timesteps), "rmse": rmse,
+        spent = time.perf_counter() - tic
+        row: dict[str, Any] = {"timesteps": int(self.num_timesteps), "rmse": rmse, "episode_rmse": m.rmse,
                                "mean_episode_reward": m.mean_episode_reward,
-                               "violation_episodes": m.violation_episodes,
-                               "seconds": round(time.perf_counter() - tic, 3)}
+                               "violation_episodes": m.violation_episodes, "seconds": round(spent, 3),
+                               "train_seconds": round(tic - self._start - self.seconds, 3)}
+        self.seconds += spent
         if self.baseline_rmse is not None:
-            row.update(baseline_rmse=self.baseline_rmse, baseline_name=self.baseline_name)
+            row.update(baseline_rmse=self.baseline_rmse, baseline_episode_rmse=self.baseline_episode_rmse,
+                       baseline_name=self.baseline_name)
         row["best_rmse"] = self.best_rmse
         with self.log_path.open("a") as fh:
             fh.write(json.dumps(row) + "\n")
@@ -133,10 +147,13 @@ class ProgressCallback(BaseCallback):
         total: Total transitions of this run.
         validation: The run's validation callback (for the RMSE shown), if any.
         window: Episodes averaged for the displayed return.
+        name: Label of the bar (the algorithm).
     """
 
-    def __init__(self, total: int, validation: ValidationCallback | None = None, window: int = 20):
+    def __init__(self, total: int, validation: ValidationCallback | None = None, window: int = 20,
+                 name: str = "DDPG"):
         super().__init__()
+        self.name = name
         self.total, self.validation = int(total), validation
         self.returns: deque[float] = deque(maxlen=window)
         self.pbar: Any = None
@@ -149,7 +166,7 @@ class ProgressCallback(BaseCallback):
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", TqdmExperimentalWarning)
-            self.pbar = tqdm(total=self.total, desc="DDPG", unit="step")
+            self.pbar = tqdm(total=self.total, desc=self.name, unit="step")
 
     def _on_step(self) -> bool:
         for info in self.locals.get("infos", []):

@@ -1,12 +1,13 @@
-"""What a policy asks of the drive's torque-producing current: its ripple and its RMS value (effort).
+"""What a policy asks of the drive's torque-producing current: its ripple and its RMS value.
 
 A controller that chatters drives its current up and down from one control period to the next
 while the mean current, the one that makes the torque, hardly changes. The ripple measures that:
 the RMS of the current minus its centred moving average over :data:`RIPPLE_WINDOW`, after the first
 :data:`RIPPLE_SETTLE` of the episode, as a share of the current's limit. A drive engineer accepts a
-few percent (the switching converters' own ripple included). The control effort is the RMS of
+few percent (the switching converters' own ripple included). :func:`current_rms` is the RMS of
 the same current over the whole episode as a share of its limit: the copper losses grow with its
-square.
+square. (The control effort in voltage, and the switching frequency, are in
+:mod:`gem.evaluation.effort`.)
 """
 
 from __future__ import annotations
@@ -60,6 +61,6 @@ def current_ripple(current: np.ndarray, limit: np.ndarray, tau: float, settle: f
     return np.sqrt(np.mean(deviation ** 2, axis=0)) / np.asarray(limit, float)
 
 
-def control_effort(current: np.ndarray, limit: np.ndarray) -> np.ndarray:
+def current_rms(current: np.ndarray, limit: np.ndarray) -> np.ndarray:
     """RMS current of each episode as a share of the limit: ``(T, n)`` A, ``(n,)`` A → ``(n,)``."""
     return np.sqrt(np.mean(np.asarray(current, float) ** 2, axis=0)) / np.asarray(limit, float)

@@ -8,6 +8,7 @@ every policy sees the same seeded reference episodes.
 from __future__ import annotations
 
 import difflib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -77,6 +78,23 @@ class EnvSpec:
         """
         task = self.task()
         return GemVectorEnv(replace(task, constraints=()), num_envs=num_envs, max_episode_steps=None), task
+
+
+def parse_env_kwargs(text: str | None) -> dict[str, Any]:
+    """Task keyword arguments from a command line's JSON text (``None`` or empty: none).
+
+    Raises:
+        ValueError: The text is not valid JSON or not a JSON object.
+    """
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"not valid JSON: {exc}") from exc
+    if not isinstance(value, dict):
+        raise ValueError(f"must be a JSON object, got {text!r}")
+    return value
 
 
 def resolve(env_id: str, env_kwargs: Mapping[str, Any] | None = None) -> EnvSpec:

@@ -7,10 +7,12 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from gem.evaluation.currents import control_effort, current_ripple
+from gem.evaluation.currents import current_ripple, current_rms
+from gem.evaluation.effort import ControlEffort, control_effort
 from gem.evaluation.episodes import EnvSpec
 from gem.evaluation.policies import PolicyLike
 from gem.evaluation.rollout import Rollout, latency, rollout
+from gem.evaluation.transient import SteadyTracking, steady_tracking
 
 EVAL_SEED = 10_000
 """Default seed of the evaluation episodes (episode ``i``: environment seed ``EVAL_SEED + i``)."""
@@ -39,11 +41,15 @@ class PolicyMetrics:
         current_ripple: Its ripple, a share of its limit, averaged over the episodes
             (:func:`~gem.evaluation.currents.current_ripple`; NaN for episodes too short).
         current_ripple_max: The largest ripple of one episode.
-        control_effort: Its RMS value, a share of its limit, averaged over the episodes.
+        current_rms: Its RMS value, a share of its limit, averaged over the episodes (the copper
+            losses grow with its square; :func:`~gem.evaluation.currents.current_rms`).
         episodes: Number of evaluation episodes.
         steps_per_episode: Control steps per episode.
         predict_us_batched: Wall time of ``predict`` per control step and environment, batched (µs).
         predict_us_single: Median wall time of one ``predict`` call on a single observation (µs).
+        steady: Tracking errors after the initial transient (:mod:`gem.evaluation.transient`).
+        effort: Control effort and switching frequency (:mod:`gem.evaluation.effort`; ``None`` if
+            the rollout does not know its converter).
     """
 
     policy: str
@@ -60,22 +66,29 @@ class PolicyMetrics:
     current: str
     current_ripple: float
     current_ripple_max: float
-    control_effort: float
+    current_rms: float
     episodes: int
     steps_per_episode: int
     predict_us_batched: float
     predict_us_single: float
+    steady: SteadyTracking
+    effort: ControlEffort | None
 
     @property
     def rmse(self) -> float:
-        """Normalised RMSE averaged over the controlled states (the headline number)."""
+        """Normalised RMSE over whole episodes, averaged over the controlled states."""
         return float(np.mean(list(self.rmse_norm.values())))
+
+    @property
+    def steady_rmse(self) -> float:
+        """Steady-tracking RMSE (after the initial transient), normalised, averaged over the states: the headline."""
+        return self.steady.rmse
 
     def to_dict(self) -> dict:
         """JSON-ready dictionary."""
         out = asdict(self)
         out["reference_names"], out["units"] = list(self.reference_names), list(self.units)
-        out["rmse"] = self.rmse
+        out["rmse"], out["steady_rmse"] = self.rmse, self.steady_rmse
         return out
 
 
@@ -107,10 +120,13 @@ def score(ro: Rollout, policy: str, env_id: str, single_seconds: float = float("
         violation_episodes=int(np.sum(ro.violated.any(axis=0))),
         violation_steps=int(np.sum(ro.violated)),
         current=ro.current, current_ripple=_mean(ripple), current_ripple_max=_max(ripple),
-        control_effort=_mean(control_effort(ro.currents, ro.current_limits)),
+        current_rms=_mean(current_rms(ro.currents, ro.current_limits)),
         episodes=ro.episodes, steps_per_episode=ro.steps,
         predict_us_batched=1e6 * ro.predict_seconds / (ro.steps * ro.episodes),
         predict_us_single=1e6 * single_seconds,
+        steady=steady_tracking(ro),
+        effort=None if ro.converter is None else control_effort(ro.actions, ro.valid, ro.converter, ro.tau,
+                                                                ro.action_frame),
     )
 
 

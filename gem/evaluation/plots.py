@@ -61,10 +61,10 @@ def plot_trajectories(rollouts: Mapping[str, Rollout], path: str | Path, episode
             axes[0, c].set_title(f"first {zoom * 1e3:g} ms")
     axes[0, 0].legend(loc="best", fontsize=8)
     axes[k, 0].legend(loc="best", fontsize=8)
-    return _save(fig, title, path)
+    return save_figure(fig, title, path)
 
 
-def _save(fig: Figure, title: str | None, path: str | Path) -> Path:
+def save_figure(fig: Figure, title: str | None, path: str | Path) -> Path:
     """Adds the title, lays out and writes the figure as PNG."""
     if title:
         fig.suptitle(title)
@@ -99,14 +99,16 @@ def read_validations(path: str | Path) -> list[dict]:
     return [json.loads(line) for line in p.read_text().splitlines() if line.strip()]
 
 
-def plot_training(monitor: str | Path, validations: str | Path, path: str | Path, title: str = "") -> Path:
-    """Training curve: episode returns (top) and validation RMSE of the checkpoints (bottom).
+def plot_training(monitor: str | Path, validations: str | Path, path: str | Path, title: str = "",
+                  name: str = "DDPG") -> Path:
+    """Training curve: episode returns (top) and validation steady-tracking RMSE of the checkpoints (bottom).
 
     Args:
         monitor: VecMonitor CSV of the training environments.
         validations: ``validations.jsonl`` of :class:`gem.agents.callbacks.ValidationCallback`.
         path: Output image file.
         title: Figure title.
+        name: The agent's name in the legend.
     """
     fig = Figure(figsize=(8, 6.5))
     ax1, ax2 = fig.subplots(2, 1, sharex=True)
@@ -126,16 +128,16 @@ def plot_training(monitor: str | Path, validations: str | Path, path: str | Path
     rows = read_validations(validations)
     if rows:
         x = [r["timesteps"] for r in rows]
-        ax2.plot(x, [r["rmse"] for r in rows], "o-", color="tab:orange", ms=3, label="DDPG checkpoint")
+        ax2.plot(x, [r["rmse"] for r in rows], "o-", color="tab:orange", ms=3, label=f"{name} checkpoint")
         best = min(rows, key=lambda r: r["rmse"])
         ax2.plot([best["timesteps"]], [best["rmse"]], "*", color="tab:red", ms=12, label="best (kept)")
         base = [r.get("baseline_rmse") for r in rows if r.get("baseline_rmse") is not None]
         if base:
             ax2.axhline(base[0], color="tab:green", ls="--", label=rows[0].get("baseline_name", "baseline"))
         ax2.set_yscale("log")
-    ax2.set_ylabel("validation RMSE (normalised)")
+    ax2.set_ylabel("validation steady-tracking\nRMSE (normalised)")
     ax2.set_xlabel("training timesteps (all environments)")
     ax2.grid(alpha=0.3, which="both")
     if ax2.lines:
         ax2.legend(loc="upper right", fontsize=8)
-    return _save(fig, title, path)
+    return save_figure(fig, title, path)

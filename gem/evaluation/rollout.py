@@ -20,6 +20,7 @@ import numpy as np
 from gem.evaluation.currents import torque_current
 from gem.evaluation.episodes import EnvSpec, unit_of
 from gem.evaluation.policies import PolicyLike, build_policy
+from gem.physical_systems.converters import Converter
 
 
 @dataclass
@@ -41,6 +42,8 @@ class Rollout:
         current: Name of the torque-producing current (:func:`~gem.evaluation.currents.torque_current`).
         currents: ``(T, n)`` that current after each step (A; NaN after a numerical failure).
         current_limits: ``(n,)`` its limit (A).
+        converter: The drive's converter (for control effort and switching frequency).
+        action_frame: ``"abc"`` (converter actions) or ``"dq"`` (rotor-frame voltage actions).
     """
 
     reference_names: tuple[str, ...]
@@ -57,6 +60,8 @@ class Rollout:
     current: str
     currents: np.ndarray
     current_limits: np.ndarray
+    converter: Converter | None = None
+    action_frame: str = "abc"
 
     @property
     def steps(self) -> int:
@@ -132,7 +137,8 @@ def rollout(policy: PolicyLike, spec: EnvSpec, n_episodes: int = 10, seed: int =
         alive &= ~(bad | terminated)
     return Rollout(tuple(env.reference_names), tuple(unit_of(r) for r in env.reference_names), env.tau,
                    limits[:, cols], refs, states, actions, rewards, violated, valid, spent,
-                   current=current, currents=currents, current_limits=limits[:, col_i])
+                   current=current, currents=currents, current_limits=limits[:, col_i], converter=env.drive.converter,
+                   action_frame=task.action_frame)
 
 
 def latency(policy: PolicyLike, spec: EnvSpec, steps: int = 200, seed: int = 0) -> float:

@@ -26,6 +26,15 @@ SUMMARISED = ("rmse_ratio", "mae_ratio", "steady_rmse_ratio", "wall_seconds")
 """Columns averaged over seeds in ``summary.csv``."""
 
 
+def headline(rows: Sequence[dict[str, Any]]) -> str:
+    """The ratio the summary leads with: the steady-tracking RMSE ratio where the rows have it, else the RMSE ratio.
+
+    The steady-tracking RMSE leaves out each episode's initial transient, in which both controllers
+    apply full voltage and which dominates the whole-episode RMSE (:mod:`gem.evaluation.transient`).
+    """
+    return "steady_rmse_ratio" if any(_is_number(r.get("steady_rmse_ratio")) for r in rows) else "rmse_ratio"
+
+
 def _cell(value: Any) -> Any:
     if isinstance(value, (list, tuple, dict)):
         return json.dumps(value)
@@ -96,13 +105,14 @@ def write_summary(path: str | Path, summary: Sequence[dict[str, Any]]) -> None:
 
 
 def format_summary(summary: Sequence[dict[str, Any]], hyperparameters: Sequence[str]) -> str:
-    """The summary as a text table (RMSE ratio DDPG / PI: mean ± std over finished seeds)."""
-    head = ["id", "algo", *hyperparameters, "finished", "RMSE ratio DDPG/PI", "MAE ratio", "wall s"]
+    """The summary as a text table (ratios DDPG / PI: mean ± std over finished seeds)."""
+    head = ["id", "algo", *hyperparameters, "finished", "steady RMSE ratio DDPG/PI", "RMSE ratio", "MAE ratio",
+            "wall s"]
     lines = [head]
     for e in summary:
         lines.append([e["env_id"].removeprefix("gem/"), e["algo"], *(_short(e.get(h)) for h in hyperparameters),
-                      f"{e['finished']}/{e['trials']}", _pm(e, "rmse_ratio"), _pm(e, "mae_ratio"),
-                      _pm(e, "wall_seconds", 0)])
+                      f"{e['finished']}/{e['trials']}", _pm(e, "steady_rmse_ratio"), _pm(e, "rmse_ratio"),
+                      _pm(e, "mae_ratio"), _pm(e, "wall_seconds", 0)])
     widths = [max(len(str(row[k])) for row in lines) for k in range(len(head))]
     return "\n".join("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in lines)
 
@@ -120,13 +130,14 @@ def _short(value: Any) -> str:
 
 
 def plot_summary(path: str | Path, rows: Sequence[dict[str, Any]], hyperparameters: Sequence[str]) -> None:
-    """RMSE ratio DDPG / PI per id and configuration: each finished seed as a dot, mean ± std as a bar.
+    """The :func:`headline` ratio DDPG / PI per id and configuration: each finished seed a dot, mean ± std a bar.
 
     The x labels name the id and the hyper-parameters that differ between configurations.
     """
     import matplotlib.figure
 
     summary = summarise(rows, hyperparameters)
+    col = headline(rows)
     varying = [h for h in hyperparameters if len({_short(e.get(h)) for e in summary}) > 1]
     fig = matplotlib.figure.Figure(figsize=(max(6.0, 1.5 * len(summary) + 2.5), 4.5), layout="constrained")
     ax = fig.subplots()
@@ -134,19 +145,20 @@ def plot_summary(path: str | Path, rows: Sequence[dict[str, Any]], hyperparamete
     for k, entry in enumerate(summary):
         labels.append("\n".join([entry["env_id"].removeprefix("gem/"),
                                   *(f"{h}={_short(entry.get(h))}" for h in varying)]))
-        seeds = [float(r["rmse_ratio"]) for r in rows
-                 if r.get("status") == "finished" and _is_number(r.get("rmse_ratio"))
+        seeds = [float(r[col]) for r in rows
+                 if r.get("status") == "finished" and _is_number(r.get(col))
                  and r.get("env_id") == entry["env_id"] and r.get("algo") == entry["algo"]
                  and _config_key(r, hyperparameters) == _config_key(entry, hyperparameters)]
         ax.plot([k] * len(seeds), seeds, "o", color="tab:blue", alpha=0.6, label="a seed" if k == 0 else None)
-        if "rmse_ratio_mean" in entry:
-            ax.errorbar(k, entry["rmse_ratio_mean"], yerr=entry["rmse_ratio_std"], fmt="_", color="k", ms=24,
+        if f"{col}_mean" in entry:
+            ax.errorbar(k, entry[f"{col}_mean"], yerr=entry[f"{col}_std"], fmt="_", color="k", ms=24,
                         capsize=6, label="mean ± std over seeds" if k == 0 else None)
     ax.axhline(1.0, color="tab:red", lw=1, ls="--", label="PI cascade")
     ax.set_xticks(range(len(summary)), labels, fontsize=8)
     ax.set_xlim(-0.6, len(summary) - 0.4)
     ax.set_ylim(bottom=0.0)
-    ax.set_ylabel("RMSE ratio DDPG / PI cascade (lower is better)")
+    ax.set_ylabel(("steady-tracking " if col == "steady_rmse_ratio" else "") + "RMSE ratio DDPG / PI cascade "
+                  "(lower is better)")
     ax.set_title("Sweep: DDPG's tracking error relative to the PI cascade", fontsize=10)
     ax.legend(fontsize=8, loc="best")
     fig.savefig(path, dpi=120)

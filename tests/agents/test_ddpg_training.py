@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 import torch
 
-from gem.agents import DDPGPreset, load_ddpg, preset_for, train_ddpg
+from gem.agents import AgentPreset, load_ddpg, preset_for, train_ddpg
 from gem.evaluation import ConstantPolicy
 
-TINY = DDPGPreset(timesteps=240, num_envs=4, train_episode_steps=50, gamma=0.5, net_arch=(16, 16),
-                  buffer_size=1_000, batch_size=32, learning_starts=80, gradient_steps=2, eval_freq=120,
-                  eval_episodes=2)
+TINY = AgentPreset(timesteps=240, num_envs=4, train_episode_steps=50, gamma=0.5, net_arch=(16, 16),
+                   sb3={"buffer_size": 1_000, "batch_size": 32, "learning_starts": 80, "gradient_steps": 2},
+                   eval_freq=120, eval_episodes=2)
 SHORT = {"max_episode_steps": 40}  # short validation episodes
 
 
@@ -29,7 +29,14 @@ def test_presets():
         preset_for("gem/whatever")
     assert cc.with_overrides(timesteps=5, num_envs=None).timesteps == 5
     with pytest.raises(ValueError, match="noise"):
-        DDPGPreset(timesteps=1, noise="pink")
+        AgentPreset(timesteps=1, noise="pink")
+    with pytest.raises(ValueError, match="no action noise"):
+        AgentPreset(timesteps=1, algo="SAC")
+    assert preset_for("gem/Finite-CC-PMSM-v0", "DQN").algo == "DQN"
+    with pytest.raises(ValueError, match="needs discrete actions"):
+        preset_for("gem/Cont-CC-PMSM-v0", "DQN")
+    with pytest.raises(ValueError, match="unknown algorithm"):
+        preset_for("gem/Cont-CC-PMSM-v0", "A2C")
 
 
 def test_smoke_run_writes_checkpoints_and_is_reproducible(tmp_path):
@@ -47,6 +54,8 @@ def test_smoke_run_writes_checkpoints_and_is_reproducible(tmp_path):
     rows = [json.loads(x) for x in (tmp_path / "a" / "validations.jsonl").read_text().splitlines()]
     assert [r["timesteps"] for r in rows] == [120, 240]
     assert all(r["baseline_name"] == "PI cascade" and r["baseline_rmse"] > 0 for r in rows)
+    assert all(r["episode_rmse"] > 0 and r["rmse"] > 0 and r["train_seconds"] >= 0 for r in rows)
+    assert res.validation_seconds > 0
     assert res.best_rmse == min(r["rmse"] for r in rows)
     # same seed -> same networks
     for p, q in zip(_params(runs[0].model), _params(runs[1].model), strict=True):

@@ -19,10 +19,10 @@ def test_end_to_end_writes_every_artefact(tmp_path, capsys):
     for name in ARTEFACTS:
         assert (out / name).stat().st_size > 0, name
     printed = capsys.readouterr().out
-    assert "RMSE ratio DDPG / PI cascade" in printed and "PI cascade" in printed
+    assert "steady-tracking RMSE ratio DDPG / PI cascade" in printed and "PI cascade" in printed
     doc = json.loads((out / "metrics.json").read_text())
     assert [p["policy"] for p in doc["policies"]] == ["DDPG", "PI cascade", "random"]
-    assert doc["seed"] == 1 and doc["trained_timesteps"] == 160 and doc["rmse_ratio_ddpg_over_pi"] > 0
+    assert doc["seed"] == 1 and doc["trained_timesteps"] == 160 and doc["steady_rmse_ratio_ddpg_over_pi"] > 0
     assert doc["policies"][0]["steps_per_episode"] == 60
     rows = list(csv.DictReader((out / "metrics.csv").open()))
     assert len(rows) == 3

@@ -10,8 +10,8 @@ from gem.envs import ConstReference
 from gem.evaluation import (
     ConstantPolicy,
     RandomPolicy,
-    control_effort,
     current_ripple,
+    current_rms,
     evaluate,
     format_table,
     resolve,
@@ -123,7 +123,7 @@ def test_current_ripple_and_effort_by_hand():
     # 51-step centred mean: 25 samples of the centre's sign, 26 of the other: -30/51 of the centre's,
     # so the deviation is 30 (1 + 1/51) A at every step
     assert ripple[1] == pytest.approx(30.0 * (1 + 1 / 51) / 200.0, rel=1e-9)
-    np.testing.assert_allclose(control_effort(current, 200.0), np.sqrt(np.mean(current ** 2, axis=0)) / 200.0)
+    np.testing.assert_allclose(current_rms(current, 200.0), np.sqrt(np.mean(current ** 2, axis=0)) / 200.0)
     assert np.isnan(current_ripple(current[:40], 200.0, tau)).all()          # shorter than the window
     assert torque_current(("omega", "torque", "i_a", "i_e", "u_a")) == "i_a"
     assert torque_current(("omega", "i_a", "i_sd", "i_sq"), ("i_sd", "i_sq")) == "i_sq"
@@ -143,8 +143,8 @@ def test_metrics_report_ripple_and_effort():
                             resolve("gem/Cont-CC-PermExDc-v0", {"max_episode_steps": 600}), n_episodes=2,
                             latency_steps=0)
     hold, chatter = metrics
-    assert hold.current == "i" and hold.current_ripple < 1e-6 and hold.control_effort < 1e-3
+    assert hold.current == "i" and hold.current_ripple < 1e-6 and hold.current_rms < 1e-3
     assert chatter.current_ripple > 0.02 and chatter.current_ripple_max >= chatter.current_ripple
-    assert chatter.control_effort > chatter.current_ripple
+    assert chatter.current_rms > chatter.current_ripple
     assert ros["chatter"].currents.shape == (600, 2)
     assert "ripple i (share of limit)" in format_table(metrics)

@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from gem.agents import DDPGPreset, with_hyperparameters
+from gem.agents import AgentPreset, with_hyperparameters
 from gem.sweep import cli, results
 from gem.sweep.space import configurations, load_space
 from gem.sweep.trial import final_metrics
@@ -30,7 +30,7 @@ def test_space_from_text_and_file_and_reproducible_configurations(tmp_path):
     for c in configs:
         assert 1e-4 <= c["learning_rate"] <= 1e-2 and c["batch_size"] in (64, 128)
         assert c["gradient_steps"] in (1, 2, 3) and 0.4 <= c["gamma"] <= 0.6 and c["noise_sigma"] == 0.2
-        with_hyperparameters(DDPGPreset(timesteps=10), c)      # every draw is a valid preset
+        with_hyperparameters(AgentPreset(timesteps=10), c)      # every draw is a valid preset
     assert {c["gradient_steps"] for c in configs} == {1, 2, 3}   # the upper bound is included
     assert configurations((), 5) == [{}]
 
@@ -50,8 +50,14 @@ def test_bad_spaces_name_the_entry(space, message):
 
 
 def test_with_hyperparameters_checks_each_value():
-    preset = DDPGPreset(timesteps=100)
-    assert with_hyperparameters(preset, {"batch_size": 64.0, "net_arch": [32, 16]}).net_arch == (32, 16)
+    preset = AgentPreset(timesteps=100, sb3={"batch_size": 256, "tau": 0.005})
+    tuned = with_hyperparameters(preset, {"batch_size": 64.0, "net_arch": [32, 16], "learning_rate": 3e-4})
+    assert tuned.net_arch == (32, 16) and tuned.learning_rate == 3e-4
+    assert tuned.sb3 == {"batch_size": 64, "tau": 0.005} and preset.sb3["batch_size"] == 256  # SB3's own go to sb3
+    with pytest.raises(ValueError, match="'n_steps' for DDPG"):        # a PPO argument is not DDPG's
+        with_hyperparameters(preset, {"n_steps": 128})
+    assert with_hyperparameters(AgentPreset(timesteps=1, algo="PPO", noise=None), {"n_steps": 128}).sb3 == {
+        "n_steps": 128}
     for values, message in (({"batch_size": 0}, "batch_size"), ({"learning_rate": -1.0}, "learning_rate"),
                             ({"batch_size": 1.5}, "integer"), ({"net_arch": 64}, "net_arch"),
                             ({"gamma": float("nan")}, "finite"), ({"noise": "pink"}, "noise"),

@@ -12,6 +12,10 @@ SCIM, DFIM                  d, q loops in the rotor-flux frame    flux loop (i_s
 EESM                        d, q and field loops, decoupled       field set-point with field weakening,
                                                                   i_sd = 0, i_sq from the field current
 six-phase PMSM              d, q and x, y loops                   MTPA (torque factor 3p), i_sx = i_sy = 0
+BLDC                        phase loops on 120° block references  block current ``T / (2 p psi_p)``
+                            from the Hall signals
+SRM                         phase loops, gains scheduled on the   block current in the phases inside their
+                            incremental inductance                turn-on/turn-off window
 =========================== ===================================== =========================================
 
 Every loop is tuned from the motor's parameters (:func:`~gem.controllers.tuning.current_loop`).
@@ -24,16 +28,23 @@ from typing import Any
 
 import numpy as np
 
+from gem.controllers.bldc import BldcCurrentController, BldcOperatingPoint
 from gem.controllers.eesm import EesmCurrentController, EesmOperatingPoint
 from gem.controllers.foc import DqCurrentController, SynchronousPlant
 from gem.controllers.induction import InductionOperatingPoint, InductionPlant, RotorFluxObserver
 from gem.controllers.operating_point import SynchronousOperatingPoint
 from gem.controllers.six_phase import SixPhaseCurrentController
+from gem.controllers.srm import SrmCurrentController, SrmOperatingPoint
 from gem.controllers.tuning import current_loop, stack_gains
+from gem.physical_systems.bldc import BLDC
 from gem.physical_systems.eesm import EESM
 from gem.physical_systems.induction import InductionMotor
 from gem.physical_systems.six_phase import SIXPMSM
+from gem.physical_systems.srm import SRM
 from gem.physical_systems.synchronous import SynchronousMotor
+
+BLOCK_MARGIN = 0.85
+"""BLDC: largest block current as a share of the largest current reference (the commutation overshoot)."""
 
 
 @dataclass
@@ -103,6 +114,18 @@ def make_ac_control(drive: Any, current_max: Any, nominal: dict, t_sigma: float,
         stage = SixPhaseCurrentController(m, gains, tau, i_max, band=band, **common)
         point = SynchronousOperatingPoint(m, i_max, cfg.k_fw, psi_p=m.psi_PM, torque_scale=2.0)
         return AcControl(point, stage, gains.t_e[..., 1])
+    if isinstance(m, BLDC):
+        # the commutations overshoot the block current in the phase that keeps conducting (by some 12 % at full
+        # torque near nominal speed): the block current keeps that much further below the phase limit
+        i_max = BLOCK_MARGIN * current_max("i_eq", m.l_s)
+        gains = loop(m.l_s, m.r_s)
+        band = None if cfg.integration_band is None else cfg.integration_band * i_max
+        stage = BldcCurrentController(m, gains, tau, i_max, band=band, **common)
+        return AcControl(BldcOperatingPoint(m, i_max), stage, gains.t_e)
+    if isinstance(m, SRM):
+        i_max = current_max("i_a", m.l_q)
+        stage = SrmCurrentController(m, tau, i_max, cfg.a_current, t_sigma, **common)
+        return AcControl(SrmOperatingPoint(m, i_max, tau), stage, cfg.a_current * t_sigma)
     if isinstance(m, SynchronousMotor) or all(hasattr(m, k) for k in ("p", "r_s", "l_d", "l_q")):
         if drive.converter.n_out != 3:
             raise NotImplementedError(f"no controller for {type(m).__name__} on {drive.converter.name}")
@@ -114,4 +137,4 @@ def make_ac_control(drive: Any, current_max: Any, nominal: dict, t_sigma: float,
         return AcControl(SynchronousOperatingPoint(m, i_max, cfg.k_fw), stage, gains.t_e[..., 0])
     raise NotImplementedError(f"no controller for {type(m).__name__}: DC motors (PermExDc, ExtExDc, SeriesDc, "
                               "ShuntDc, and motors registered in gem.controllers.dc.FAMILIES), PMSM, SynRM, SCIM, "
-                              "DFIM, EESM and SIXPMSM are supported")
+                              "DFIM, EESM, SIXPMSM, BLDC and SRM are supported")

@@ -24,6 +24,7 @@ from gem.envs.single_env import GemEnv
 from gem.envs.task import DriveTask
 from gem.envs.vector_env import GemVectorEnv
 from gem.physical_systems import converters as cv
+from gem.physical_systems.bldc import BLDC
 from gem.physical_systems.dc_motors import ExtExDc, PermExDc, SeriesDc, ShuntDc
 from gem.physical_systems.drive_system import DriveSystem
 from gem.physical_systems.eesm import EESM
@@ -34,6 +35,7 @@ from gem.physical_systems.motor import Motor
 from gem.physical_systems.noise import GaussianNoise
 from gem.physical_systems.rectifier import ThreePhaseRectifierSupply
 from gem.physical_systems.six_phase import SIXPMSM
+from gem.physical_systems.srm import SRM
 from gem.physical_systems.supplies import IdealVoltageSupply, RCVoltageSupply
 from gem.physical_systems.synchronous import PMSM, SynRM
 from gem.physical_systems.thermal import thermal_option
@@ -65,6 +67,8 @@ class MotorEntry:
         tc_speed: Speed (rad/s) held by the load in torque control.
         ref_ranges: Default normalised reference range per referenced state, where the generic
             ``± nominal / limit`` asks for what the machine cannot do.
+        converter: Default converter topology (``None``: by the number of the motor's inputs,
+            :data:`CONVERTER_TOPOLOGIES`).
     """
 
     motor: type[Motor]
@@ -75,6 +79,7 @@ class MotorEntry:
     last_action: bool = False
     tc_speed: float = CONSTANT_SPEED
     ref_ranges: dict[str, tuple[float, float]] = field(default_factory=dict)
+    converter: cv.Topology | None = None
 
 
 MOTORS: dict[str, MotorEntry] = {
@@ -113,6 +118,14 @@ MOTORS.update({
                 ref_ranges={"i_sd": (-0.5, 0.5), "i_sq": (-0.6, 0.6), "i_e": (0.0, 0.4), "torque": (-0.3, 0.3),
                             "omega": (-0.1, 0.1)}),
     "SIXPMSM": _ac(SIXPMSM, 300.0, SquaredConstraint(("i_sd", "i_sq", "i_sx", "i_sy"))),
+    # the phase currents are limited (block currents flow in two phases at a time); speed references up to the
+    # nominal 1000 rpm, where the line-to-line back-EMF (185 V) leaves room for the current on 300 V
+    "BLDC": _ac(BLDC, 300.0, LimitConstraint(("i_a", "i_b", "i_c"))),
+    # one asymmetric half bridge per phase; the speed task's references stay within the nominal 1000 rpm, where
+    # a phase's motional voltage at 8 A (2 p_r omega i dL/dε = 151 V) leaves room on 300 V
+    "SRM": MotorEntry(SRM, 300.0, lambda: PolynomialStaticLoad(a=0.5, b=0.01, c=0.0, j_load=1e-3),
+                      angle_features=True, last_action=True,
+                      converter=cv.combine(*[cv.ASYMMETRIC_HALF_BRIDGE] * 4)),
 })
 """Motor families with registered ids. Three-phase motors observe ``cos(epsilon), sin(epsilon)``
 instead of the raw angle and the last action by default (what GEM users add with wrappers)."""
@@ -135,13 +148,14 @@ rotor; six-phase PMSM: both sets)."""
 
 def default_converter(motor: Motor, action_type: str, interlocking_time: float = 0.0, switch_drop: float = 0.0,
                       diode_drop: float = 0.0) -> cv.Converter:
-    """The converter of :data:`CONVERTER_TOPOLOGIES` for the motor's inputs, continuous or finite."""
-    topo = CONVERTER_TOPOLOGIES
+    """The motor's converter of :data:`MOTORS`, else that of :data:`CONVERTER_TOPOLOGIES` for its inputs."""
+    entry = MOTORS.get(type(motor).__name__)
     n = len(motor.input_names)
-    if n not in topo:
+    topology = entry.converter if entry is not None and entry.converter is not None else CONVERTER_TOPOLOGIES.get(n)
+    if topology is None:
         raise ValueError(f"no default converter for a motor with {n} inputs; pass converter=")
     kind = cv.ContinuousConverter if action_type == "Cont" else cv.FiniteConverter
-    return kind(topo[n], interlocking_time, switch_drop, diode_drop)
+    return kind(topology, interlocking_time, switch_drop, diode_drop)
 
 
 THERMAL_VARIANTS: dict[type[Motor], type[Motor]] = {PMSM: ThermalPMSM, PermExDc: ThermalPermExDc}

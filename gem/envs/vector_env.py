@@ -14,7 +14,7 @@ from gem.envs.kernel.runtime import StepArrays
 from gem.envs.random import EnvRandom
 from gem.envs.task import ANGLE_FEATURES, DriveTask, initial_values, normalised, observed_value
 from gem.physical_systems.drive_system import total_inertia
-from gem.physical_systems.saturation import TableWatch
+from gem.physical_systems.saturation import FluxMap, TableWatch
 from gem.visualization import RENDER_FPS, RENDER_MODES, make_dashboard, render_dashboard
 
 NOISE_STREAM = 0x6E6F697365
@@ -97,8 +97,8 @@ class GemVectorEnv(VectorEnv):
         self._kernel = None
         self._compile = compiled
         self.threaded = bool(threaded)
-        flux_map = getattr(self.drive.motor, "saturation", None)
-        self._table_watch = None if flux_map is None else \
+        flux_map = getattr(self.drive.motor, "saturation", None)     # a synchronous motor's FluxMap
+        self._table_watch = None if not isinstance(flux_map, FluxMap) else \
             TableWatch(flux_map, self.num_envs, (self.drive.index["i_sd"], self.drive.index["i_sq"]))
 
         self.dashboard = make_dashboard(self, render_mode)   # None unless rendering: nothing recorded

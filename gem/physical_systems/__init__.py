@@ -1,10 +1,13 @@
 """Physical components of a drive, batched over a leading ``num_envs`` axis."""
 
+from gem.physical_systems.bldc import BLDC
 from gem.physical_systems.converters import (
+    ASYMMETRIC_HALF_BRIDGE,
     B6_BRIDGE,
     FOUR_QUADRANT,
     ONE_QUADRANT,
     TWO_QUADRANT,
+    ContAsymmetricHalfBridgeConverter,
     ContB6BridgeConverter,
     ContFourQuadrantConverter,
     ContinuousConverter,
@@ -12,6 +15,7 @@ from gem.physical_systems.converters import (
     ContOneQuadrantConverter,
     ContTwoQuadrantConverter,
     Converter,
+    FiniteAsymmetricHalfBridgeConverter,
     FiniteB6BridgeConverter,
     FiniteConverter,
     FiniteFourQuadrantConverter,
@@ -38,6 +42,7 @@ from gem.physical_systems.rectifier import ThreePhaseRectifierSupply
 from gem.physical_systems.saturation import FluxMap
 from gem.physical_systems.six_phase import SIXPMSM
 from gem.physical_systems.solvers import euler_step, rk4_step, scipy_step
+from gem.physical_systems.srm import SRM
 from gem.physical_systems.supplies import IdealVoltageSupply, RCVoltageSupply
 from gem.physical_systems.synchronous import PMSM, SynchronousMotor, SynRM, dq_torque, mtpa_currents
 from gem.physical_systems.thermal import WallscheidLPTN
@@ -67,9 +72,11 @@ __all__ = [
     "FiniteOneQuadrantConverter", "FiniteTwoQuadrantConverter", "GaussianNoise",
     "IdealVoltageSupply", "MechanicalLoad", "Motor", "OrnsteinUhlenbeckLoad", "PermExDc",
     "PolynomialStaticLoad", "RCVoltageSupply", "SeriesDc", "ShuntDc", "Topology", "euler_step", "rk4_step",
-    "scipy_step", "wrap_angle", "PMSM", "SynRM", "SCIM", "DFIM", "EESM", "SIXPMSM", "InductionMotor",
-    "SynchronousMotor", "FluxMap", "AlgebraicSaturationModel", "scaled_flux_map", "ThermalPermExDc", "ThermalPMSM",
-    "ThreePhaseRectifierSupply", "WallscheidLPTN", "WindingNode", "dq_torque", "mtpa_currents", "T23", "T32",
+    "scipy_step", "wrap_angle", "PMSM", "SynRM", "SCIM", "DFIM", "EESM", "SIXPMSM", "BLDC", "SRM",
+    "ASYMMETRIC_HALF_BRIDGE", "ContAsymmetricHalfBridgeConverter", "FiniteAsymmetricHalfBridgeConverter",
+    "InductionMotor", "SynchronousMotor", "FluxMap", "AlgebraicSaturationModel", "scaled_flux_map",
+    "ThermalPermExDc", "ThermalPMSM", "ThreePhaseRectifierSupply", "WallscheidLPTN", "WindingNode", "dq_torque",
+    "mtpa_currents", "T23", "T32",
     "abc_to_alphabeta", "abc_to_dq", "alphabeta_to_abc", "alphabeta_to_dq", "clarke", "dq_to_abc",
     "dq_to_alphabeta", "inverse_clarke", "inverse_park", "park",
 ]

@@ -5,7 +5,7 @@ voltages to the output terminals::
 
     u_out = u_sup * (M @ v_leg + offset)          v_leg in [0, 1]: share of time on the + rail
     i_leg = M.T @ i_out                            current flowing out of each leg
-    i_sup = sum(v_leg * i_leg)                     lossless: u_sup * i_sup = sum(u_out * i_out)
+    i_sup = sum(v_leg * i_leg) + sum(offset * i_out)     lossless: u_sup * i_sup = sum(u_out * i_out)
 
 ========================== =================== ============ ================================
 topology                   outputs (u/u_sup)   legs         continuous action / finite action
@@ -14,12 +14,28 @@ one-quadrant (1QC)         u in [0, 1]         1 (upper)    Box[0, 1] / Discrete
 two-quadrant (2QC)         u in [0, 1]         1            Box[0, 1] / Discrete(3)
 four-quadrant (4QC)        u in [-1, 1]        2, u=v1-v2   Box[-1, 1] / Discrete(4)
 B6 bridge                  u_x = v_x - 1/2     3            Box[-1, 1]^3 / Discrete(8)
+asymmetric half bridge     u = v_1 + w - 1     2 (one-      Box[-1, 1] / Discrete(4)
+(AHB, per SRM phase)       u in [-1, 1]        quadrant)
 multi (e.g. 4QC + 4QC)     concatenated        concatenated concatenated / MultiDiscrete
 ========================== =================== ============ ================================
 
 Finite actions follow GEM: 1QC ``0`` off, ``1`` on; 2QC ``0`` both off, ``1`` upper on,
 ``2`` lower on; 4QC ``0`` → 0, ``1`` → +u_sup, ``2`` → −u_sup, ``3`` → 0; B6 ``a = 4 s_a + 2 s_b + s_c``
-with ``s_x = 1`` the upper switch of leg x on.
+with ``s_x = 1`` the upper switch of leg x on; AHB as the 4QC: ``0`` → 0 (lower switch on, free-wheeling),
+``1`` → +u_sup (both on), ``2`` → −u_sup (both off: the current returns through both diodes), ``3`` → 0
+(upper switch on).
+
+**Asymmetric half bridge** (one per phase of a switched reluctance motor). The upper switch connects
+the winding's top terminal to the + rail, the lower switch its bottom terminal to the − rail; the
+diodes return a positive current from the − rail to the top and from the bottom to the + rail.
+The phase current cannot reverse. Described as legs, the top terminal is a one-quadrant leg ``v_1``
+(switch on: + rail; off: its diode, the − rail), and the bottom terminal, seen from the − rail, a
+second one-quadrant leg ``w`` (1: lower switch on, the bottom on the − rail; 0: off, the bottom on the
++ rail through its diode). Its voltage is ``u = u_sup (v_1 + w - 1)``: ``M = [1, 1]``, offset −1. Both
+legs carry the phase current out (``i_leg = M.T i``). With both switches off and no current, the
+diodes do not conduct and the winding is open: the converter still reports −u_sup, and the motor's
+equations hold its current at zero (the switched reluctance motor applies only what a diode lets
+through: see :mod:`gem.physical_systems.srm`).
 
 **Interlocking** (``interlocking_time`` t_il, s): when a leg changes over between its upper and
 lower switch, both are off for t_il and the leg voltage is set by the sign of its current (the
@@ -115,6 +131,9 @@ TWO_QUADRANT = _topology("2QC", [[1.0]], [0.0], [True], [1.0], [0.0], [1.0], [1.
 FOUR_QUADRANT = _topology("4QC", [[1.0, -1.0]], [0.0], [True, True], [1.0], [-1.0], [1.0],
                           [0.5, -0.5], [0.5, 0.5],
                           [[[UPPER, UPPER], [UPPER, LOWER], [LOWER, UPPER], [LOWER, LOWER]]])
+ASYMMETRIC_HALF_BRIDGE = _topology("AHB", [[1.0, 1.0]], [-1.0], [False, False], [1.0], [-1.0], [1.0],
+                                   [0.5, 0.5], [0.5, 0.5],
+                                   [[[OFF, UPPER], [UPPER, UPPER], [OFF, OFF], [UPPER, OFF]]])
 B6_BRIDGE = _topology("B6C", np.eye(3), [-0.5] * 3, [True] * 3, [0.5] * 3, [-1.0] * 3, [1.0] * 3,
                       [0.5] * 3, [0.5] * 3,
                       [[[(a >> 2) & 1, (a >> 1) & 1, a & 1] for a in range(8)]])
@@ -328,6 +347,12 @@ class Converter:
         m, dot_ = self.topology.matrix, self.column_functions["dot"]
         return tuple(dot_(m[:, j], i_out) for j in range(self.topology.n_legs))
 
+    def _supply_current(self, v: tuple[np.ndarray, ...], i_leg: tuple[np.ndarray, ...],
+                        i_out: np.ndarray) -> np.ndarray:
+        """``sum(v_leg i_leg) + sum(offset i_out)``: the supply current of lossless legs (module docstring)."""
+        dot_ = self.column_functions["dot"]
+        return dot_(v, i_leg) + dot_(self.topology.offset, tuple(i_out.T))
+
     def _outputs(self, legs: tuple[np.ndarray, ...], u_sup: np.ndarray) -> np.ndarray:
         topo, terminal = self.topology, self.column_functions["terminal"]
         return np.stack([terminal(u_sup, topo.matrix[o], topo.offset[o], legs) for o in range(topo.n_out)], axis=1)
@@ -378,7 +403,7 @@ class ContinuousConverter(Converter):
         duty = self.duty_cycles(action)
         v = tuple(leg(d, i, full[j], shift) for j, (d, i) in enumerate(zip(duty, i_leg, strict=True)))
         u = self._outputs(self._with_drops(v, i_leg, u_sup), u_sup)
-        return ConverterOutput([(tau, u)], u, self.column_functions["dot"](v, i_leg), switch_state, [v])
+        return ConverterOutput([(tau, u)], u, self._supply_current(v, i_leg, i_out), switch_state, [v])
 
 
 @dataclass(frozen=True, eq=False)
@@ -420,10 +445,10 @@ class FiniteConverter(Converter):
         v_il, v_on = tuple(leg[0] for leg in legs), tuple(leg[1] for leg in legs)
         u_on = self._outputs(self._with_drops(v_on, i_leg, u_sup), u_sup)
         if not self._interlocking:
-            return ConverterOutput([(tau, u_on)], u_on, f["dot"](v_on, i_leg), s, [v_on])
+            return ConverterOutput([(tau, u_on)], u_on, self._supply_current(v_on, i_leg, i_out), s, [v_on])
         u_il = self._outputs(self._with_drops(v_il, i_leg, u_sup), u_sup)
         share = t_il / tau
-        i_sup = f["mean"](f["dot"](v_il, i_leg), f["dot"](v_on, i_leg), share)
+        i_sup = f["mean"](self._supply_current(v_il, i_leg, i_out), self._supply_current(v_on, i_leg, i_out), share)
         return ConverterOutput([(t_il, u_il), (tau - t_il, u_on)], f["mean"](u_il, u_on, share), i_sup, s,
                                [v_il, v_on])
 
@@ -443,6 +468,8 @@ FiniteOneQuadrantConverter = _make(FiniteConverter, ONE_QUADRANT)
 FiniteTwoQuadrantConverter = _make(FiniteConverter, TWO_QUADRANT)
 FiniteFourQuadrantConverter = _make(FiniteConverter, FOUR_QUADRANT)
 FiniteB6BridgeConverter = _make(FiniteConverter, B6_BRIDGE)
+ContAsymmetricHalfBridgeConverter = _make(ContinuousConverter, ASYMMETRIC_HALF_BRIDGE)
+FiniteAsymmetricHalfBridgeConverter = _make(FiniteConverter, ASYMMETRIC_HALF_BRIDGE)
 
 
 def _common(parts: tuple[Converter, ...], name: str, given: float | None) -> float:

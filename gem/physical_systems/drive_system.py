@@ -289,11 +289,13 @@ class DriveSystem:
         """``f(s, x)`` for the solver: the motor's (and the supply's) column equations on the batch, ``u`` held.
 
         ``legs``: the legs' shares of the segment on the + rail and ``t0`` the time of the period start
-        (supplies with states only): the supply current at stage ``s`` is ``Σ legs · i_leg(x(s))``.
+        (supplies with states only): the supply current at stage ``s`` is
+        ``Σ legs · i_leg(x(s)) + Σ offset · i_out(x(s))`` (:class:`~gem.physical_systems.converters.Converter`).
         """
         motor, load, tau, j_total, supply = self.motor, self.load, self.tau, self.j_total, self.supply
         u_cols, cm, n_sup = u.T, self.motor_columns, self.n_supply
         leg_currents, dot_ = self.converter.leg_current_columns, self.converter.column_functions["dot"]
+        offset = self.converter.topology.offset
 
         def f(s: float, x: np.ndarray) -> np.ndarray:
             cols = x.T
@@ -303,7 +305,8 @@ class DriveSystem:
                 [speed_derivative(motor.torque(xm), load.load_torque(omega, j_total), j_total)]
             out += motor.derivative(xm, u_cols, omega)
             if n_sup:
-                i_sup = dot_(legs, leg_currents(motor.terminal_currents(xm)))
+                i_out = motor.terminal_currents(xm)
+                i_sup = dot_(legs, leg_currents(i_out)) + dot_(offset, i_out)
                 out += supply.derivative(cols[cm.stop:], i_sup, t0 + s)
             return stack_columns(out, x.shape[0])
         return f

@@ -78,7 +78,8 @@ def test_flux_observer_follows_the_simulated_flux():
 
 
 @pytest.mark.parametrize("env_id", ["gem/Cont-CC-SCIM-v0", "gem/Finite-SC-DFIM-v0", "gem/Cont-TC-EESM-v0",
-                                    "gem/Finite-CC-EESM-v0", "gem/Cont-SC-SIXPMSM-v0"])
+                                    "gem/Finite-CC-EESM-v0", "gem/Cont-SC-SIXPMSM-v0", "gem/Cont-SC-BLDC-v0",
+                                    "gem/Finite-TC-SRM-v0"])
 def test_default_references_without_violation(env_id):
     """A stretch of seeded default references on 3 environments (the ids of tests/envs/env_ids.py).
 

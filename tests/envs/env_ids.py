@@ -1,9 +1,9 @@
 """The registered ids that the per-id tests run by default.
 
-Every id of the first six motor families runs by default. Of SCIM, DFIM, EESM and the six-phase PMSM,
-whose 24 ids share their converters and tasks, the representative ids below run by default: between them
-they cover each machine, each converter arrangement (B6, B6 + B6, B6 + 4QC, continuous and finite) and each
-task; the other 19 are marked ``slow`` (each id compiles its own kernel, 10-25 s the first time).
+Every id of the first six motor families runs by default. Of SCIM, DFIM, EESM, the six-phase PMSM, the
+BLDC and the SRM, whose ids share their converters and tasks, the representative ids below run by default: between them
+they cover each machine, each converter arrangement (B6, B6 + B6, B6 + 4QC, 4 AHB, continuous and finite) and each
+task; the others are marked ``slow`` (each id compiles its own kernel, 10-25 s the first time).
 """
 
 import pytest
@@ -12,8 +12,8 @@ import gem
 
 ENV_IDS = gem.env_ids()
 REPRESENTATIVE = ("gem/Cont-CC-SCIM-v0", "gem/Finite-SC-DFIM-v0", "gem/Cont-TC-EESM-v0", "gem/Finite-CC-EESM-v0",
-                  "gem/Cont-SC-SIXPMSM-v0")
-SHARED_STRUCTURE = ("SCIM", "DFIM", "EESM", "SIXPMSM")
+                  "gem/Cont-SC-SIXPMSM-v0", "gem/Cont-SC-BLDC-v0", "gem/Finite-TC-SRM-v0")
+SHARED_STRUCTURE = ("SCIM", "DFIM", "EESM", "SIXPMSM", "BLDC", "SRM")
 
 
 def motor_of(env_id: str) -> str:

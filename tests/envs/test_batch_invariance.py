@@ -75,6 +75,8 @@ CASES = [
     ("gem/Cont-SC-PMSM-v0", {"noise": 0.01}),
     ("gem/Cont-TC-SynRM-v0", {"action_frame": "dq"}),
     ("gem/Finite-CC-SynRM-v0", {"interlocking_time": 1e-6}),
+    ("gem/Cont-SC-BLDC-v0", {}),
+    ("gem/Finite-TC-SRM-v0", {}),
 ]
 
 

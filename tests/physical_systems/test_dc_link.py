@@ -292,3 +292,25 @@ def test_a_user_supply_compiles_and_equals_numpy():
     u = out[False][:, env.unwrapped.state_names.index("u_sup")]
     i = out[False][:, env.unwrapped.state_names.index("i")]
     assert u[-1] == pytest.approx(60.0 - 0.05 * 0.5 * i[-1], rel=1e-3)     # steady state: u_0 - r_i i_bat
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+def test_asymmetric_half_bridge_draws_the_phase_current_from_the_link(compiled):
+    """A conducting SRM phase (both switches on, u = u_sup) draws its own current from the link, not twice it.
+
+    The asymmetric half bridge's output is ``u_sup (v_1 + v_2 - 1)``: both legs carry the phase
+    current, and the offset -1 takes one of them back (``i_sup = Σ v i_leg + Σ offset i_out``).
+    Locked rotor, 5 A in phase a, the link starting at the source voltage: over one period
+    ``c Δu = τ (mean(u_0 - u) / r - mean(i_a))`` with ``mean(u_0 - u) = -Δu / 2``.
+    """
+    u0, c, i_a = 300.0, 1e-3, 5.0
+    env = gym.make("gem/Cont-CC-SRM-v0", load=ConstantSpeedLoad(omega_fixed=0.0), compiled=compiled,
+                   supply=RCVoltageSupply(u_nominal=u0, r=1.0, c=c), constraints=())
+    base = env.unwrapped
+    env.reset(seed=0, options={"initial_state": {"i_a": i_a, "u_sup": u0}})
+    env.step(np.array([1.0, -1.0, -1.0, -1.0], np.float32))
+    state = dict(zip(base.state_names, np.ravel(base.physical_state), strict=True))
+    mean_i = 0.5 * (i_a + state["i_a"])                     # the current rises a little during the period
+    r, tau = 1.0, base.tau
+    expected = -tau * mean_i / c / (1.0 + tau / (2.0 * r * c))   # with twice the current: twice this
+    assert state["u_sup"] - u0 == pytest.approx(expected, rel=2e-3)

@@ -5,8 +5,9 @@ only (``m_derivative``, ``m_torque``, ``l_torque``, ``speed_derivative``, ``inte
 ``cv_dot``, ``s_derivative``), in the column order of the drive's ODE state
 (:class:`~gem.physical_systems.drive_system.DriveSystem`): ``[omega]``, the motor's states, the
 supply's. A supply with states takes the converter's supply current at every stage,
-``Σ vl · i_leg`` with ``vl`` the legs' shares of the segment on the + rail and ``i_leg = CMT · i_out``
-from the stage's motor state, and the time ``t0 + s`` since the episode start.
+``Σ vl · i_leg + Σ offset · i_out`` with ``vl`` the legs' shares of the segment on the + rail,
+``i_leg = CMT · i_out`` from the stage's motor state and the topology's output offsets, and the
+time ``t0 + s`` since the episode start.
 """
 
 from __future__ import annotations
@@ -57,7 +58,9 @@ def deriv_source(src: Source, drive: DriveSystem, motor_terminal_currents: bool)
             names = [f"xm[{j}]" for j in range(n_out)]
             src(f"ito = {terminal_currents_source(motor_terminal_currents, 'm_', 'xm', names)}")
             src(f"il = {tup(f'cv_dot(CMT[{j}], ito)' for j in range(n_legs))}")
-            src(f"ds = s_derivative(SP, {tup(f'xs[{j}]' for j in range(sc, sc + ks))}, cv_dot(vl, il), t0 + s)")
+            offset = drive.converter.topology.offset     # outputs tied to a rail (the asymmetric half bridge's -1)
+            i_sup = "cv_dot(vl, il)" + "".join(f" + {float(o)!r} * ito[{k}]" for k, o in enumerate(offset) if o != 0.0)
+            src(f"ds = s_derivative(SP, {tup(f'xs[{j}]' for j in range(sc, sc + ks))}, {i_sup}, t0 + s)")
             out += [f"ds[{j}]" for j in range(ks)]
         src(f"return {tup(out)}")
     src.depth -= 1

@@ -249,7 +249,7 @@ def make_task(motor: str | Motor = "SeriesDc", task: str = "SC", action_type: st
               randomize: Mapping[str, Any] | None = None,
               observed_states: Sequence[str] | None = None, last_action: bool | None = None,
               action_frame: str = "abc", action_delay: int = 0, flux_observer: bool = False,
-              thermal: Any = None, saturation: Any = None) -> DriveTask:
+              thermal: Any = None, saturation: Any = None, error_integral: float | None = None) -> DriveTask:
     """Builds a drive-control task; every argument has the default of the registered id.
 
     Args:
@@ -310,6 +310,9 @@ def make_task(motor: str | Motor = "SeriesDc", task: str = "SC", action_type: st
             :class:`~gem.physical_systems.FluxMap` or
             :class:`~gem.physical_systems.AlgebraicSaturationModel`; see
             :mod:`gem.physical_systems.saturation`).
+        error_integral: Integration time (s) of the tracking-error integral observed after the
+            references and the last action, one feature per referenced state (``None``: off; see
+            :class:`~gem.envs.task.DriveTask`). Integral action for memoryless RL policies.
     """
     if task not in TASKS:
         raise ValueError(f"unknown task {task!r}; choose from {TASKS}")
@@ -369,7 +372,9 @@ def make_task(motor: str | Motor = "SeriesDc", task: str = "SC", action_type: st
                      constraints=parse_constraints(constraints, drive.state_names), observed=observed,
                      last_action=bool(entry.last_action if (last_action is None and entry) else last_action),
                      noise=noise, task=task, action_frame=action_frame, randomized=randomized,
-                     action_delay=action_delay)
+                     action_delay=action_delay,
+                     error_integral=None if error_integral is None else
+                     arg.number("error_integral", error_integral, "> 0", per_env=False))
 
 
 def _user_references(reference: Any, drive: DriveSystem, task: str,

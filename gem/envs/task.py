@@ -53,6 +53,18 @@ def sin_epsilon(epsilon_normalised):
     return np.sin(epsilon_normalised * np.pi)
 
 
+def error_integral_step(integral, reference, state, gain):
+    """One period of the tracking-error integral feature (column form).
+
+    ``integral + gain * (reference - state)`` of normalised values, kept in ``[-1, 1]`` (the
+    feature's observation range; the bound is its anti-windup). A non-finite state (the step that
+    ends an episode with a violation) leaves the integral as it was.
+    """
+    z = integral + gain * (reference - state)
+    z = np.where(np.isnan(z), integral, z)
+    return np.minimum(np.maximum(z, -1.0), 1.0)
+
+
 def one_hot(action, choice):
     """1.0 where the finite ``action`` is ``choice``, else 0.0 (the last-action feature)."""
     return np.where(action == choice, 1.0, 0.0)
@@ -92,6 +104,12 @@ class DriveTask:
             action is rotated into the stator frame when it is given, with the angle advanced to the
             middle of the period it will be applied in, ``(action_delay + 1/2) tau``, as a drive's
             controller compensates its own delay.
+        error_integral: Integration time ``T_i`` (s) of the tracking-error integral features, or
+            ``None`` (off). On, the observation ends with one feature per referenced state,
+            ``<state>_error_integral``: ``z_k = z_(k-1) + (tau / T_i)(ref - x)`` of the normalised
+            reference the step's reward compares with and the state reached, 0 at every episode start
+            and kept in ``[-1, 1]`` (:func:`error_integral_step`). It gives a memoryless policy (an RL
+            agent) the integral action a PI controller has in its integrator.
     """
 
     drive: DriveSystem
@@ -105,8 +123,13 @@ class DriveTask:
     action_frame: str = "abc"
     randomized: tuple[RandomParameter, ...] = ()
     action_delay: int = 0
+    error_integral: float | None = None
 
     def __post_init__(self) -> None:
+        if self.error_integral is not None and (isinstance(self.error_integral, bool) or not isinstance(
+                self.error_integral, (int, float, np.floating)) or not 0.0 < self.error_integral < np.inf):
+            raise ValueError(f"error_integral must be an integration time in s (> 0, finite) or None, "
+                             f"got {self.error_integral!r}")
         if isinstance(self.action_delay, bool) or not isinstance(self.action_delay, (int, np.integer)) \
                 or self.action_delay < 0:
             raise ValueError(f"action_delay must be a whole number of control periods >= 0, got {self.action_delay!r}")
@@ -164,7 +187,19 @@ class DriveTask:
         names = self.observed + tuple(f"{r}_ref" for r in self.reference_names)
         if self.last_action:
             names += tuple(f"last_action_{k}" for k in range(self.action_size))
+        if self.error_integral is not None:
+            names += tuple(f"{r}_error_integral" for r in self.reference_names)
         return names
+
+    @property
+    def memory_size(self) -> int:
+        """Columns of the per-environment memory: the last-action features, then the error integrals."""
+        return self.action_size + (len(self.references) if self.error_integral is not None else 0)
+
+    @property
+    def integral_gain(self) -> float:
+        """``tau / error_integral`` (0 when the error integrals are off)."""
+        return 0.0 if self.error_integral is None else self.drive.tau / self.error_integral
 
     def for_batch(self, num_envs: int) -> DriveTask:
         """This task for a batch: randomised parameters become ``(num_envs,)`` arrays of a drive copy."""

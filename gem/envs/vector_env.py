@@ -12,7 +12,14 @@ from gymnasium.vector.utils import batch_space
 
 from gem.envs.kernel.runtime import StepArrays
 from gem.envs.random import EnvRandom
-from gem.envs.task import ANGLE_FEATURES, DriveTask, initial_values, normalised, observed_value
+from gem.envs.task import (
+    ANGLE_FEATURES,
+    DriveTask,
+    error_integral_step,
+    initial_values,
+    normalised,
+    observed_value,
+)
 from gem.physical_systems.drive_system import total_inertia
 from gem.physical_systems.saturation import FluxMap, TableWatch
 from gem.visualization import RENDER_FPS, RENDER_MODES, make_dashboard, render_dashboard
@@ -84,7 +91,7 @@ class GemVectorEnv(VectorEnv):
         self._ref_block = np.zeros((len(task.references), rows, self.num_envs))
         self._ref_mem = [g.memory(self.num_envs, self._ref_block[r]) for r, g in enumerate(task.references)]
         self._ref = np.zeros((self.num_envs, len(task.references)))
-        self._last_action = np.zeros((self.num_envs, task.action_size))
+        self._last_action = np.zeros((self.num_envs, task.memory_size))     # last action, then error integrals
         self._steps = np.zeros(self.num_envs, dtype=np.int64)
         # actions given but not yet applied (action_delay): a ring of delay slots per environment
         self._queue = np.zeros((self.num_envs, max(task.action_delay, 1), task.converter_action_size),
@@ -340,8 +347,12 @@ class GemVectorEnv(VectorEnv):
         self._steps += 1
         truncated = np.zeros(self.num_envs, bool) if self.max_episode_steps is None else \
             self._steps >= self.max_episode_steps
+        a = self.task.action_size
         if self.task.last_action:
-            self._last_action = self.task.action_features(action)
+            self._last_action[:, :a] = self.task.action_features(action)
+        if self.task.error_integral is not None:
+            self._last_action[:, a:] = error_integral_step(self._last_action[:, a:], self._ref,
+                                                           norm[:, self._ref_cols], self.task.integral_gain)
         pairs = list(zip(self.task.references, self._ref_mem, strict=True))
         for g, mem in pairs:            # every reference's step draws first, as in the compiled step ...
             g.advance(mem, self.rnd, self.drive.tau)
@@ -406,6 +417,9 @@ class GemVectorEnv(VectorEnv):
             rows = None if isinstance(idx, slice) else idx
             noise, scale = self.noise_rnd.normal(obs.shape[1], rows), self._noise_scale
         parts = [observed_value(obs, noise, scale), self._ref[idx]]
+        a = self.task.action_size
         if self.task.last_action:
-            parts.append(self._last_action[idx])
+            parts.append(self._last_action[idx, :a])
+        if self.task.error_integral is not None:
+            parts.append(self._last_action[idx, a:])
         return np.concatenate(parts, axis=1).astype(np.float32)

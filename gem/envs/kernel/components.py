@@ -17,7 +17,15 @@ import numpy as np
 from gem.envs.kernel import layout, toolchain
 from gem.envs.random import normal_to_uniform, standard_normal
 from gem.envs.references import clip, elapsed
-from gem.envs.task import DriveTask, cos_epsilon, normalised, observed_value, one_hot, sin_epsilon
+from gem.envs.task import (
+    DriveTask,
+    cos_epsilon,
+    error_integral_step,
+    normalised,
+    observed_value,
+    one_hot,
+    sin_epsilon,
+)
 from gem.physical_systems.drive_system import total_inertia, wrap_angle
 from gem.physical_systems.loads import interpolated_speed, speed_derivative
 from gem.physical_systems.motor import Motor
@@ -29,7 +37,7 @@ MOTOR_OPTIONAL = ("currents", "terminal_currents", "voltages", "extras", "dq_act
 SHARED = {"wrap_angle": wrap_angle, "combine": combine, "substep": substep, "speed_derivative": speed_derivative,
           "interpolated_speed": interpolated_speed, "uniform": normal_to_uniform, "gauss": standard_normal,
           "observed_value": observed_value, "normalised": normalised, "cos_epsilon": cos_epsilon,
-          "sin_epsilon": sin_epsilon, "one_hot": one_hot,
+          "sin_epsilon": sin_epsilon, "one_hot": one_hot, "error_integral_step": error_integral_step,
           "total_inertia": total_inertia, "clip": clip, "elapsed": elapsed}
 """Functions of gem's modules that every kernel may call, by their name in the generated source."""
 

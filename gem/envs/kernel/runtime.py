@@ -47,7 +47,7 @@ class StepArrays:
         u_sup: ``(num_envs,)`` supply voltage (V).
         references: ``(num_envs, n_refs)`` normalised references.
         reference_rows: ``(n_refs, rows, num_envs)`` the references' per-environment rows.
-        last_action: ``(num_envs, action_size)`` last-action features.
+        last_action: ``(num_envs, task.memory_size)`` last-action features, then the error integrals.
         steps: ``(num_envs,)`` steps since the episode start.
         action_queue: ``(num_envs, max(action_delay, 1), converter actions)`` actions given but not
             yet applied (a ring; slot ``queue_head[0]`` is applied next).

@@ -96,6 +96,11 @@ class TaskWiring:
             else:
                 for k in range(task.action_size):
                     src(f"LAST[i, {k}] = A[i, {k}]")
+        if task.error_integral is not None:
+            for r, g in enumerate(task.references):
+                col = task.action_size + r
+                src(f"LAST[i, {col}] = error_integral_step(LAST[i, {col}], REF[i, {r}], n{idx[g.state]}, "
+                    f"{task.integral_gain!r})")
         self.observation(src, rest=False, noise_row=noise_row)
 
     def after(self, src: Source) -> None:
@@ -141,7 +146,7 @@ class TaskWiring:
         for leg in range(drive.converter.topology.n_legs):
             src(f"SW[i, {leg}] = SW0[i, {leg}]")
         src("STEPS[i] = 0")
-        for k in range(task.action_size):
+        for k in range(task.memory_size):
             src(f"LAST[i, {k}] = 0.0")
         if task.action_delay:        # nothing given yet: the converter applies zero actions
             src("for s in range(delay):")
@@ -236,6 +241,11 @@ class TaskWiring:
             n_obs = len(task.observed)
             for r in range(len(task.references)):
                 src(f"OBS[i, {n_obs + r}] = REF[i, {r}]")
+            k0 = n_obs + len(task.references)
             if task.last_action:
                 for k in range(task.action_size):
-                    src(f"OBS[i, {n_obs + len(task.references) + k}] = LAST[i, {k}]")
+                    src(f"OBS[i, {k0 + k}] = LAST[i, {k}]")
+                k0 += task.action_size
+            if task.error_integral is not None:
+                for r in range(len(task.references)):
+                    src(f"OBS[i, {k0 + r}] = LAST[i, {task.action_size + r}]")

@@ -26,10 +26,13 @@ STEP_VALUES = {
 def step_response(env_id: str, values, steps: int, **tuning):
     """Runs ``make(env)`` on ``env_id`` with constant references ``values`` (normalised).
 
+    The NumPy step runs (a compiled step per id would cost more to compile than these few steps
+    take; tests/envs checks the compiled step against it).
+
     Returns:
         ``(base env, states (steps + 1, n_states) in SI, terminated flag)``.
     """
-    env = gym.make(env_id, reference=[ConstReference(value=v) for v in values])
+    env = gym.make(env_id, compiled=False, reference=[ConstReference(value=v) for v in values])
     base = env.unwrapped
     policy = gem.controllers.make(env, **tuning)
     obs, _ = env.reset(seed=0)

@@ -40,8 +40,9 @@ def test_speed_prefilter_removes_the_overshoot(motor):
 @pytest.mark.parametrize("motor", MOTORS)
 @pytest.mark.parametrize(("action_type", "task", "steps"), KINDS)
 def test_default_references_without_violation(motor, action_type, task, steps):
-    """A short stretch of seeded default (random-walk) references on 3 environments."""
-    venv = gym.make_vec(f"gem/{action_type}-{task}-{motor}-v0", num_envs=3, vectorization_mode="vector_entry_point")
+    """A short stretch of seeded default (random-walk) references on 3 environments (NumPy step)."""
+    venv = gym.make_vec(f"gem/{action_type}-{task}-{motor}-v0", num_envs=3, vectorization_mode="vector_entry_point",
+                        compiled=False)
     policy = gem.controllers.make(venv)
     _, obs, terminated = rollout(venv, policy, 1500, seed=11)
     assert not terminated.any()
@@ -67,7 +68,7 @@ def test_several_default_episodes_without_violation(env_id):
                                     "gem/Finite-SC-SynRM-v0", "gem/Cont-TC-ShuntDc-v0"])
 def test_vector_env_equals_single_runs(env_id):
     seeds, steps = [4, 9, 23], 200
-    venv = gym.make_vec(env_id, num_envs=len(seeds), vectorization_mode="vector_entry_point")
+    venv = gym.make_vec(env_id, num_envs=len(seeds), vectorization_mode="vector_entry_point", compiled=False)
     policy = gem.controllers.make(venv)
     obs, _ = venv.reset(seed=seeds)
     batched = []
@@ -79,7 +80,7 @@ def test_vector_env_equals_single_runs(env_id):
     refs = venv.unwrapped.references
     assert not np.allclose(refs, refs[0])                                 # the environments differ
     for i, seed in enumerate(seeds):
-        env = gym.make(env_id)
+        env = gym.make(env_id, compiled=False)        # the policy is under test: the NumPy step saves compiling
         single_policy = gem.controllers.make(env)
         obs, _ = env.reset(seed=seed)
         for k in range(steps):

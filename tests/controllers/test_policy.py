@@ -15,7 +15,7 @@ IDS = ["gem/Cont-CC-PermExDc-v0", "gem/Finite-CC-PermExDc-v0", "gem/Finite-SC-Ex
 
 @pytest.mark.parametrize("env_id", IDS)
 def test_single_env_actions_match_the_action_space(env_id):
-    env = RecordEpisodeStatistics(gym.make(env_id))
+    env = RecordEpisodeStatistics(gym.make(env_id, compiled=False))
     policy = gem.controllers.make(env)
     obs, _ = env.reset(seed=0)
     for k in range(20):
@@ -27,7 +27,7 @@ def test_single_env_actions_match_the_action_space(env_id):
 
 @pytest.mark.parametrize("env_id", IDS)
 def test_vector_env_actions_match_the_batched_action_space(env_id):
-    venv = gym.make_vec(env_id, num_envs=3, vectorization_mode="vector_entry_point")
+    venv = gym.make_vec(env_id, compiled=False, num_envs=3, vectorization_mode="vector_entry_point")
     policy = gem.controllers.make(venv)
     obs, _ = venv.reset(seed=0)
     action, _ = policy.predict(obs, episode_start=np.ones(3, bool))
@@ -36,7 +36,7 @@ def test_vector_env_actions_match_the_batched_action_space(env_id):
 
 
 def test_episode_start_resets_integrators_and_modulators():
-    env = gym.make("gem/Finite-SC-PermExDc-v0")
+    env = gym.make("gem/Finite-SC-PermExDc-v0", compiled=False)
     policy = gem.controllers.make(env)
     obs0, _ = env.reset(seed=1)
     first, _ = policy.predict(obs0, episode_start=True)
@@ -53,7 +53,7 @@ def test_episode_start_resets_integrators_and_modulators():
 
 
 def test_masked_episode_start_in_a_batch():
-    venv = gym.make_vec("gem/Cont-CC-PermExDc-v0", num_envs=2, vectorization_mode="vector_entry_point")
+    venv = gym.make_vec("gem/Cont-CC-PermExDc-v0", compiled=False, num_envs=2, vectorization_mode="vector_entry_point")
     policy = gem.controllers.make(venv)
     obs, _ = venv.reset(seed=0)
     for _ in range(30):
@@ -70,7 +70,7 @@ def test_masked_episode_start_in_a_batch():
 
 
 def test_batch_size_must_match():
-    venv = gym.make_vec("gem/Cont-CC-PermExDc-v0", num_envs=3, vectorization_mode="vector_entry_point")
+    venv = gym.make_vec("gem/Cont-CC-PermExDc-v0", compiled=False, num_envs=3, vectorization_mode="vector_entry_point")
     policy = gem.controllers.make(venv)
     obs, _ = venv.reset(seed=0)
     with pytest.raises(ValueError, match="3 environments"):
@@ -78,7 +78,7 @@ def test_batch_size_must_match():
 
 
 def test_single_env_policy_serves_a_batch():
-    env = gym.make("gem/Cont-CC-SeriesDc-v0")
+    env = gym.make("gem/Cont-CC-SeriesDc-v0", compiled=False)
     policy = gem.controllers.make(env)
     obs, _ = env.reset(seed=0)
     action, _ = policy.predict(np.stack([obs, obs]))
@@ -87,7 +87,7 @@ def test_single_env_policy_serves_a_batch():
 
 
 def test_missing_observation_is_named():
-    env = gym.make("gem/Cont-SC-PermExDc-v0", observed_states=("torque", "i", "u", "u_sup"))
+    env = gym.make("gem/Cont-SC-PermExDc-v0", compiled=False, observed_states=("torque", "i", "u", "u_sup"))
     policy = gem.controllers.make(env)
     obs, _ = env.reset(seed=0)
     with pytest.raises(KeyError, match="'omega'"):
@@ -95,7 +95,7 @@ def test_missing_observation_is_named():
 
 
 def test_dq_action_frame():
-    env = gym.make("gem/Cont-CC-PMSM-v0", action_frame="dq", reference=[ConstReference(value=-0.1),
+    env = gym.make("gem/Cont-CC-PMSM-v0", compiled=False, action_frame="dq", reference=[ConstReference(value=-0.1),
                                                                          ConstReference(value=0.3)])
     policy = gem.controllers.make(env)
     obs, _ = env.reset(seed=0)
@@ -114,7 +114,7 @@ def test_dq_action_frame():
     ("gem/Finite-SC-PMSM-v0", {"motor_params": {"l_q": [1.2e-3, 1.4e-3]}, "u_sup": [300.0, 350.0]}),
 ])
 def test_per_environment_parameters(env_id, kwargs):
-    venv = gym.make_vec(env_id, num_envs=2, vectorization_mode="vector_entry_point", **kwargs)
+    venv = gym.make_vec(env_id, compiled=False, num_envs=2, vectorization_mode="vector_entry_point", **kwargs)
     policy = gem.controllers.make(venv)
     assert np.shape(policy.info["current_gains"].kp)[0] == 2                # one set of gains per environment
     obs, _ = venv.reset(seed=0)
@@ -156,7 +156,7 @@ def test_unsupported_motor_is_named():
 
 
 def test_tuning_is_exposed():
-    env = gym.make("gem/Cont-SC-PermExDc-v0")
+    env = gym.make("gem/Cont-SC-PermExDc-v0", compiled=False)
     slow = gem.controllers.make(env, a_current=4.0, a_speed=8.0, current_rule="SO", anti_windup="back_calculation")
     fast = gem.controllers.make(env)
     assert slow.info["current_gains"].kp[0] < fast.info["current_gains"].kp[0]

@@ -47,7 +47,7 @@ def test_default_weights_are_equal_and_sum_to_one():
 @pytest.mark.parametrize(("env_id", "width"), [(CC, 2.0), (SC, 1.0), ("gem/Cont-TC-PermExDc-v0", 2.0)])
 def test_env_reward_matches_formula_with_previous_reference(env_id, width):
     """The reward of a step compares the new state with the reference shown in the previous observation."""
-    env = gym.make(env_id, constraints=())
+    env = gym.make(env_id, compiled=False, constraints=())
     u = env.unwrapped
     obs, _ = env.reset(seed=2)
     name = u.reference_names[0]
@@ -62,7 +62,7 @@ def test_env_reward_matches_formula_with_previous_reference(env_id, width):
 
 
 def test_env_reward_with_two_weighted_references():
-    env = gym.make(CC2, constraints=(), reward_weights={"i_a": 2.0, "i_e": 1.0})
+    env = gym.make(CC2, compiled=False, constraints=(), reward_weights={"i_a": 2.0, "i_e": 1.0})
     u = env.unwrapped
     env.reset(seed=3)
     cols = [u.state_names.index(n) for n in ("i_a", "i_e")]
@@ -76,7 +76,7 @@ def test_env_reward_with_two_weighted_references():
 
 @pytest.mark.parametrize("env_id", [CC, SC, CC2, "gem/Finite-TC-ShuntDc-v0", "gem/Cont-CC-PermExDc-v0"])
 def test_reward_stays_in_range_without_violations(env_id):
-    env = gym.make(env_id, constraints=(), reward_weights=None)
+    env = gym.make(env_id, compiled=False, constraints=(), reward_weights=None)
     # the speed reference may rest near the speed the drive starts at: start the drive elsewhere
     env.reset(seed=0, options={"initial_state": {"omega": 200.0}} if env_id == SC else None)
     env.action_space.seed(0)
@@ -100,7 +100,7 @@ FULL = np.array([1.0, 0.0], np.float32)
 @pytest.mark.parametrize(("gamma", "weights", "total"), [(0.99, None, 1.0), (0.9, None, 1.0),
                                                          (0.5, {"i_a": 2.0, "i_e": 1.0}, 3.0)])
 def test_default_violation_reward(gamma, weights, total):
-    env = gym.make(CC2, gamma=gamma, reward_weights=weights)
+    env = gym.make(CC2, compiled=False, gamma=gamma, reward_weights=weights)
     env.reset(seed=0, options={"initial_state": overcurrent(env)})
     _, reward, terminated, _, _ = env.step(FULL)
     assert terminated
@@ -108,7 +108,7 @@ def test_default_violation_reward(gamma, weights, total):
 
 
 def test_configured_violation_reward():
-    env = gym.make(CC2, violation_reward=-7.0)
+    env = gym.make(CC2, compiled=False, violation_reward=-7.0)
     env.reset(seed=0, options={"initial_state": overcurrent(env)})
     _, reward, terminated, _, _ = env.step(FULL)
     assert terminated and reward == -7.0
@@ -117,7 +117,7 @@ def test_configured_violation_reward():
 @pytest.mark.parametrize("gamma", [0.9, 0.99, 0.999])
 def test_ending_by_violation_never_pays(gamma):
     """Any crash return is at most the same prefix followed by the worst never-ending continuation."""
-    env = gym.make("gem/Cont-CC-PermExDc-v0", gamma=gamma)   # fast current: random actions crash quickly
+    env = gym.make("gem/Cont-CC-PermExDc-v0", compiled=False, gamma=gamma)  # random actions crash it quickly
     w = float(np.sum(env.unwrapped.task.reward.weights))
     worst_forever = -w / (1 - gamma)
     env.action_space.seed(1)
@@ -147,7 +147,7 @@ def test_ending_by_violation_never_pays(gamma):
 # ------------------------------------------------------------------------------ reference generators
 def ref_run(env_id, reference, seed, n=600, horizon=200):
     """Normalised references seen in the observations over ``n`` steps (several episodes)."""
-    env = gym.make(env_id, reference=reference, constraints=(), max_episode_steps=horizon)
+    env = gym.make(env_id, compiled=False, reference=reference, constraints=(), max_episode_steps=horizon)
     k = env.unwrapped.observation_names.index(f"{env.unwrapped.reference_names[0]}_ref")
     obs, _ = env.reset(seed=seed)
     out = [obs[k]]
@@ -199,7 +199,7 @@ def test_const_reference_is_used_as_given():
     # beyond the default range ± nominal / limit (0.46), inside the limit: used as given, not clipped
     for value in (0.8, -0.9, 1.0):
         np.testing.assert_allclose(ref_run(CC, ConstReference(value=value), seed=0), value, rtol=1e-6)
-    env = gym.make(CC, reference=ConstReference(value=0.8))
+    env = gym.make(CC, compiled=False, reference=ConstReference(value=0.8))
     assert env.unwrapped.task.reward.widths == (2.0,)          # the state stays signed: error scale 2
     # as a sub-generator too
     np.testing.assert_allclose(ref_run(CC, SwitchedReference(generators=(ConstReference(value=0.8),)), seed=0),
@@ -256,7 +256,8 @@ def test_switched_reference_switches_between_generators():
 
 
 def test_default_mix_in_a_vector_env():
-    venv = gym.make_vec(SC, num_envs=4, vectorization_mode="vector_entry_point", reference=default_mix(),
+    venv = gym.make_vec(SC, compiled=False, num_envs=4, vectorization_mode="vector_entry_point",
+                        reference=default_mix(),
                         constraints=(), max_episode_steps=100)
     obs, _ = venv.reset(seed=0)
     refs = [obs[:, -1]]
@@ -314,11 +315,11 @@ def test_reference_validation(build, culprit):
 ])
 def test_reference_checked_when_the_task_is_built(reference, culprit):
     with pytest.raises(ValueError, match=culprit):
-        gym.make(CC2, reference=reference)
+        gym.make(CC2, compiled=False, reference=reference)
 
 
 def test_references_without_state_take_the_free_referenced_states_in_order():
-    env = gym.make(CC2, reference=[ConstReference(state="i_e", value=0.1), ConstReference(value=0.2)])
+    env = gym.make(CC2, compiled=False, reference=[ConstReference(state="i_e", value=0.1), ConstReference(value=0.2)])
     env.reset(seed=0)
     assert env.unwrapped.reference_names == ("i_e", "i_a")
     np.testing.assert_allclose(env.unwrapped.references, [0.1 * 210.0, 0.2 * 210.0])

@@ -28,6 +28,8 @@ from typing import Any
 
 import numpy as np
 
+from gem.evaluation.episodes import parse_env_kwargs
+
 DISTRIBUTIONS = ("uniform", "loguniform", "randint", "choice")
 """The distribution kinds a search space may use."""
 
@@ -90,10 +92,12 @@ def load_space(source: str | Path | Mapping[str, Any] | None) -> tuple[Dimension
             if not path.exists():
                 raise ValueError(f"search space {text!r}: no such file")
             text = path.read_text()
+        if not text.strip():
+            raise ValueError(f"search space {source!s}: empty; give a JSON object of hyper-parameters")
         try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"search space {source!s}: not valid JSON ({exc})") from None
+            data = parse_env_kwargs(text)
+        except ValueError as exc:
+            raise ValueError(f"search space {source!s}: {exc}") from None
     if not isinstance(data, Mapping):
         raise ValueError(f"search space must be a JSON object of hyper-parameters, got {type(data).__name__}")
     return tuple(_dimension(name, value) for name, value in data.items())

@@ -39,6 +39,15 @@ def test_presets():
         preset_for("gem/Cont-CC-PMSM-v0", "A2C")
 
 
+def test_speed_preset_of_the_series_motor_observes_the_error_integral():
+    from gem.agents.training import training_spec
+
+    preset = preset_for("gem/Cont-SC-SeriesDc-v0")
+    task = training_spec("gem/Cont-SC-SeriesDc-v0", preset).task()
+    assert task.observation_names[-1] == "omega_error_integral" and task.reward.power == 0.5
+    assert "error_integral" not in preset_for("gem/Cont-SC-PMSM-v0").env_kwargs     # measured on the series motor
+
+
 def test_smoke_run_writes_checkpoints_and_is_reproducible(tmp_path):
     torch.use_deterministic_algorithms(True)
     runs = []

@@ -204,15 +204,7 @@ class WallscheidLPTN:
     """Parameters that must be > 0 (the others may be of any sign, ``k_hy``, ``k_ed``, the ``m``, ``a`` >= 0)."""
 
     def __post_init__(self) -> None:
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if f.name == "theta_initial" and value is None:
-                continue
-            value = as_param(value, f"WallscheidLPTN.{f.name}")
-            if np.ndim(value):
-                raise ValueError(f"WallscheidLPTN: parameter {f.name!r} must be one number (the thermal "
-                                 f"network is the same in every environment), got {getattr(self, f.name)!r}")
-            object.__setattr__(self, f.name, value)
+        scalar_fields(self, " (the thermal network is the same in every environment)")
         values = {f.name: getattr(self, f.name) for f in fields(self)}
         check_positive("WallscheidLPTN", values, self.positive)
         check_positive("WallscheidLPTN", values, ("m_st_pm", "a_st_pm", "m_sw_pm", "a_sw_pm", "m_pm_a", "a_pm_a",
@@ -240,6 +232,26 @@ LPTN_PARAMS = ("c_pm", "c_sy", "c_st", "c_sw", "r_sy_sw", "r_sy_st", "r_sw_st", 
                "r_pm_c0", "r_pm_c_n", "r_pm_c_t", "r_pm_c_nt", "theta_ambient", "theta_coolant",
                "k1_0", "k1_n", "k1_i", "k1_ni", "i_ref", "k2")
 """The network's numbers in the order :func:`lptn_derivative` unpacks them."""
+
+
+def scalar_fields(params: object, why: str = "") -> None:
+    """Checks every field of a frozen thermal-parameter dataclass and stores it as one number.
+
+    ``theta_initial`` may be ``None`` (the model's own start). ``why`` ends the message of a field given
+    per environment.
+
+    Raises:
+        ValueError: Naming the class and field, for a value that is not a finite number or is an array.
+    """
+    owner = type(params).__name__
+    for f in fields(params):
+        value = getattr(params, f.name)
+        if f.name == "theta_initial" and value is None:
+            continue
+        checked = as_param(value, f"{owner}.{f.name}")
+        if np.ndim(checked):
+            raise ValueError(f"{owner}: parameter {f.name!r} must be one number{why}, got {value!r}")
+        object.__setattr__(params, f.name, checked)
 
 
 def thermal_option(value: object, model: type) -> object | None:

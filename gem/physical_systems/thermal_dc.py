@@ -10,15 +10,15 @@ reached with the time constant ``r_th c_th``. The magnet flux stays constant (th
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 import numpy as np
 
 from gem.physical_systems.dc_motors import PermExDc, permex_current_derivative
 from gem.physical_systems.motor import Column, Columns, Motor
-from gem.physical_systems.params import as_param, check_positive
-from gem.physical_systems.thermal import at_temperature, node_derivative
+from gem.physical_systems.params import check_positive
+from gem.physical_systems.thermal import at_temperature, node_derivative, scalar_fields
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -48,14 +48,7 @@ class WindingNode:
     theta_ref: float = 20.0
 
     def __post_init__(self) -> None:
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if f.name == "theta_initial" and value is None:
-                continue
-            value = as_param(value, f"WindingNode.{f.name}")
-            if np.ndim(value):
-                raise ValueError(f"WindingNode: parameter {f.name!r} must be one number, got {getattr(self, f.name)!r}")
-            object.__setattr__(self, f.name, value)
+        scalar_fields(self)
         check_positive("WindingNode", {"c_th": self.c_th, "r_th": self.r_th}, ("c_th", "r_th"))
 
     @property

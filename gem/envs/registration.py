@@ -372,9 +372,7 @@ def make_task(motor: str | Motor = "SeriesDc", task: str = "SC", action_type: st
                      constraints=parse_constraints(constraints, drive.state_names), observed=observed,
                      last_action=bool(entry.last_action if (last_action is None and entry) else last_action),
                      noise=noise, task=task, action_frame=action_frame, randomized=randomized,
-                     action_delay=action_delay,
-                     error_integral=None if error_integral is None else
-                     arg.number("error_integral", error_integral, "> 0", per_env=False))
+                     action_delay=action_delay, error_integral=error_integral)
 
 
 def _user_references(reference: Any, drive: DriveSystem, task: str,
